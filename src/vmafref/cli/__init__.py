@@ -1,0 +1,42 @@
+"""The ``vmafref`` command line.
+
+Each area of the product contributes its subcommands through a ``register(subparsers)``
+function; this module only assembles them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+__all__ = ["build_parser", "main"]
+
+#: Modules that contribute subcommands, in help order.
+SUBCOMMAND_MODULES = ("vmafref.cli.score", "vmafref.models.cli", "vmafref.corpus.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from vmafref import __version__
+
+    parser = argparse.ArgumentParser(prog="vmafref", description="Reproducible reference implementation of libvmaf and tiny VMAF networks.")
+    parser.add_argument("--version", action="version", version=f"vmafref {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    return int(args.handler(args) or 0)
