@@ -1,0 +1,278 @@
+"""The scoring pipeline: reader -> feature extractors -> models -> per-frame values and pooling.
+
+It follows libvmaf's CLI run (``libvmaf/tools/vmaf.c``): every requested extractor sees
+every frame pair in order, temporal extractors publish late values and flush at the end,
+then each model predicts every frame and every key is pooled. Memory is bounded: frames are
+streamed one at a time and only per-frame scalars are kept. See specs/score.md §1.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vmafref.features import get_extractor
+from vmafref.features.extractor import FeatureExtractor
+from vmafref.pooling import pool
+from vmafref.vmaf_model import VmafModel, load_model, model_feature_keys
+
+__all__ = ["ScoreResult", "FeatureRequest", "ModelRequest", "score", "score_frames"]
+
+
+@dataclass(frozen=True)
+class FeatureRequest:
+    """An extractor by libvmaf name with its options (``--feature NAME=opt=val``)."""
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """A model by built-in version or path, with libvmaf's model flags and overloads."""
+
+    version: str = "vmaf_v0.6.1"
+    name: str = "vmaf"
+    disable_clip: bool = False
+    enable_transform: bool = False
+    overloads: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def load(self) -> VmafModel:
+        return load_model(self.version, name=self.name, disable_clip=self.disable_clip,
+                          enable_transform=self.enable_transform, overloads=self.overloads)
+
+
+@dataclass
+class ScoreResult:
+    """Per-frame values (``frames[i][key]``), pooled values, and run facts."""
+
+    frames: list[dict[str, float]]
+    pooled: dict[str, dict[str, float]]
+    keys: list[str]
+    width: int
+    height: int
+    bitdepth: int
+    pixel_format: str
+    frame_count: int
+    cpu_seconds: float
+    aggregate: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def fps(self) -> float:
+        """Frames per CPU second, as libvmaf reports ``fps`` (``feature_collector.c:317``)."""
+        return self.frame_count / self.cpu_seconds if self.cpu_seconds > 0 else float("inf")
+
+
+def _as_model_request(model: str | ModelRequest | VmafModel) -> ModelRequest | VmafModel:
+    return ModelRequest(version=model) if isinstance(model, str) else model
+
+
+def _as_feature_request(feature: str | FeatureRequest | tuple[str, Mapping[str, Any]]) -> FeatureRequest:
+    if isinstance(feature, FeatureRequest):
+        return feature
+    if isinstance(feature, str):
+        return FeatureRequest(feature)
+    name, options = feature
+    return FeatureRequest(name, dict(options))
+
+
+class _Collector:
+    """Per-frame values in libvmaf's first-write key order (``feature_collector.c``)."""
+
+    def __init__(self) -> None:
+        self.frames: dict[int, dict[str, float]] = {}
+        self.keys: list[str] = []
+        self._seen: set[str] = set()
+
+    def add(self, values: Mapping[int, Mapping[str, float]]) -> None:
+        for index in sorted(values):
+            row = self.frames.setdefault(index, {})
+            for key, value in values[index].items():
+                if key not in self._seen:
+                    self._seen.add(key)
+                    self.keys.append(key)
+                row[key] = float(value)
+
+
+def _plan_extractors(models: Sequence[VmafModel], features: Sequence[FeatureRequest]) -> list[tuple[str, dict[str, Any]]]:
+    """Extractors to run, models' first, deduplicated as libvmaf does.
+
+    libvmaf keeps one extractor per name-with-feature-parameters
+    (``fex_ctx_vector.c:40-66``): a later request whose non-default feature parameters
+    match an earlier one is dropped, even if its other options (``debug``) differ.
+    """
+    from vmafref.features.extractor import parse_options
+
+    plan: list[tuple[str, dict[str, Any]]] = []
+    identities: set[tuple[str, tuple]] = set()
+    wanted = [(name, options) for model in models for name, options in model.extractor_requests()]
+    wanted += [(request.name, dict(request.options)) for request in features]
+    for name, options in wanted:
+        _, params = parse_options(get_extractor(name).options, options)
+        identity = (name, tuple(sorted((k, repr(v)) for k, v in params.items())))
+        if identity in identities:
+            continue
+        identities.add(identity)
+        plan.append((name, options))
+    return plan
+
+
+def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: int, height: int, bitdepth: int,
+                 pixel_format: str = "420", models: Sequence[str | ModelRequest | VmafModel] = ("vmaf_v0.6.1",),
+                 features: Sequence[str | FeatureRequest | tuple[str, Mapping[str, Any]]] = (),
+                 frame_hook: Callable[[int], None] | None = None,
+                 per_frame_columns: Sequence[Any] = ()) -> ScoreResult:
+    """Score an iterable of ``(index, ref_luma, dis_luma)`` pairs.
+
+    ``per_frame_columns`` are objects with ``column_name`` and
+    ``score_frame(dis_luma, bitdepth, features) -> float`` (the tiny networks); their value
+    joins each frame's row after the models. See specs/score.md §1.
+    """
+    loaded = [m if isinstance(m, VmafModel) else _as_model_request(m).load() for m in models]
+    names = [m.name for m in loaded]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two models share the output name {names}; give each a distinct name=")
+    requests = [_as_feature_request(f) for f in features]
+    plan = _plan_extractors(loaded, requests)
+    extractors: list[FeatureExtractor] = [get_extractor(name)(width=width, height=height, bitdepth=bitdepth, **options)
+                                          for name, options in plan]
+    collector = _Collector()
+    frame_count = 0
+    pending_luma: dict[int, np.ndarray] = {}
+    start = time.process_time()
+    for index, ref, dis in pairs:
+        for extractor in extractors:
+            collector.add(extractor.extract(index, ref, dis))
+        if per_frame_columns:
+            pending_luma[index] = dis
+            _score_columns(per_frame_columns, pending_luma, collector, bitdepth, final=False)
+        frame_count += 1
+        if frame_hook is not None:
+            frame_hook(index)
+    for extractor in extractors:
+        collector.add(extractor.flush())
+    if per_frame_columns:
+        _score_columns(per_frame_columns, pending_luma, collector, bitdepth, final=True)
+    if frame_count == 0:
+        raise ValueError("no frames to score: the input clips are empty")
+
+    for model in loaded:
+        keys = _model_keys(model)
+        collector.add({i: {model.name: model.predict(collector.frames[i], keys)} for i in sorted(collector.frames)})
+    cpu_seconds = time.process_time() - start
+
+    frames = [collector.frames.get(i, {}) for i in range(frame_count)]
+    pooled = {}
+    for key in collector.keys:
+        column = [row[key] for row in frames if key in row]
+        if len(column) == frame_count:
+            pooled[key] = pool(column)
+    return ScoreResult(frames=frames, pooled=pooled, keys=list(collector.keys), width=width, height=height,
+                       bitdepth=bitdepth, pixel_format=pixel_format, frame_count=frame_count, cpu_seconds=cpu_seconds)
+
+
+def _model_keys(model: VmafModel) -> tuple[str, ...]:
+    """Output key of each model feature under the model's own options (``predict.c:322-345``)."""
+    from vmafref.features.extractor import parse_options
+
+    return model_feature_keys(model, {f.extractor: parse_options(get_extractor(f.extractor).options, f.options)[1]
+                                      for f in model.features})
+
+
+def _score_columns(columns: Sequence[Any], pending: dict[int, np.ndarray], collector: _Collector,
+                   bitdepth: int, final: bool) -> None:
+    """Run per-frame networks once a frame's features are final (motion publishes late)."""
+    for index in sorted(pending):
+        row = collector.frames.get(index, {})
+        ready = final or all(_features_final(column, row) for column in columns)
+        if not ready:
+            continue
+        values = {column.column_name: float(column.score_frame(pending[index], bitdepth, row)) for column in columns}
+        collector.add({index: values})
+        del pending[index]
+
+
+def _features_final(column: Any, row: Mapping[str, float]) -> bool:
+    needed = getattr(column, "required_features", ())
+    return all(key in row for key in needed)
+
+
+def score(reference: Any, distorted: Any, *, width: int | None = None, height: int | None = None,
+          pixel_format: str | None = None, bitdepth: int | None = None,
+          models: Sequence[str | ModelRequest | VmafModel] = ("vmaf_v0.6.1",),
+          features: Sequence[str | FeatureRequest | tuple[str, Mapping[str, Any]]] = (),
+          frame_cnt: int | None = None, progress: bool = False,
+          prefilter: Callable[[np.ndarray, int], np.ndarray] | None = None,
+          per_frame_columns: Sequence[Any] = ()) -> ScoreResult:
+    """Score a reference/distorted pair given as paths (YUV, Y4M) or luma arrays ``(N, H, W)``.
+
+    Geometry comes from the arguments, or from the Y4M header when omitted (as libvmaf does).
+    ``prefilter`` transforms each distorted luma plane before features are taken
+    (``--prefilter learned_filter_v1``). See specs/score.md §1.
+    """
+    from vmafref.io import frames_from_arrays, open_video
+
+    def _open(source: Any):
+        if isinstance(source, np.ndarray):
+            if bitdepth is None:
+                raise ValueError("bitdepth is required when scoring arrays")
+            return frames_from_arrays(source, bitdepth)
+        return open_video(source, width=width, height=height, pixel_format=pixel_format, bitdepth=bitdepth)
+
+    with _open(reference) as ref_reader, _open(distorted) as dis_reader:
+        geometry = ref_reader.geometry
+        _check_same_geometry(geometry, dis_reader.geometry, reference, distorted)
+        total = _expected_frames(ref_reader, dis_reader, frame_cnt)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+            bar = tqdm(total=total, unit="frame", desc="vmafref", leave=False)
+
+        def pairs():
+            ref_iter, dis_iter = iter(ref_reader), iter(dis_reader)
+            index = 0
+            while frame_cnt is None or index < frame_cnt:
+                ref_frame = next(ref_iter, None)
+                dis_frame = next(dis_iter, None)
+                if ref_frame is None and dis_frame is None:
+                    return
+                if ref_frame is None or dis_frame is None:
+                    shorter, longer = (reference, distorted) if ref_frame is None else (distorted, reference)
+                    from vmafref.io import VideoFormatError
+                    raise VideoFormatError(f"{_label(shorter)} ended at frame {index} before {_label(longer)}; "
+                                           "the clips must have the same number of frames (or limit it with --frame_cnt)")
+                dis_luma = dis_frame.y if prefilter is None else prefilter(dis_frame.y, geometry.bitdepth)
+                yield index, ref_frame.y, dis_luma
+                index += 1
+
+        try:
+            return score_frames(pairs(), width=geometry.width, height=geometry.height, bitdepth=geometry.bitdepth,
+                                pixel_format=geometry.pixel_format, models=models, features=features,
+                                frame_hook=(lambda _i: bar.update(1)) if bar is not None else None,
+                                per_frame_columns=per_frame_columns)
+        finally:
+            if bar is not None:
+                bar.close()
+
+
+def _label(source: Any) -> str:
+    return "the array input" if isinstance(source, np.ndarray) else f"'{source}'"
+
+
+def _check_same_geometry(ref_geometry: Any, dis_geometry: Any, reference: Any, distorted: Any) -> None:
+    if ref_geometry != dis_geometry:
+        from vmafref.io import GeometryMismatchError
+        raise GeometryMismatchError(f"reference {_label(reference)} is {ref_geometry} but distorted "
+                                    f"{_label(distorted)} is {dis_geometry}")
+
+
+def _expected_frames(ref_reader: Any, dis_reader: Any, frame_cnt: int | None) -> int | None:
+    counts = [c for c in (getattr(ref_reader, "frame_count", None), getattr(dis_reader, "frame_count", None)) if c is not None]
+    total = min(counts) if counts else None
+    if frame_cnt is not None:
+        total = frame_cnt if total is None else min(total, frame_cnt)
+    return total

@@ -1,0 +1,315 @@
+"""libvmaf's JSON quality models: linear rescale, RBF nu-SVR, score mapping, transform, clip.
+
+The arithmetic follows ``libvmaf/src/predict.c:303-418`` and the libsvm kernel in
+``libvmaf/src/svm.cpp:320-372,2510-2518`` operation for operation, in IEEE double with the
+C library's ``exp``, so that a frame's score equals libvmaf's to the last bit when the
+features do. See specs/score.md §3-§5.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vmafref.feature_names import alias, feature_key
+
+__all__ = [
+    "BUILTIN_MODELS",
+    "ModelError",
+    "SvmModel",
+    "ScoreTransform",
+    "VmafModel",
+    "ModelFeature",
+    "load_model",
+    "model_feature_keys",
+    "parse_libsvm_model",
+]
+
+#: Models shipped as package data (``src/vmafref/data/models``), BSD-2-Clause-Patent, Netflix.
+BUILTIN_MODELS = ("vmaf_v0.6.1", "vmaf_float_v0.6.1", "vmaf_v0.6.1neg")
+
+#: libvmaf extractor that provides each model feature (``feature_extractor.c``'s provided-feature lists).
+_PROVIDER_PREFIXES = (
+    ("VMAF_integer_feature_adm", "adm"),
+    ("VMAF_integer_feature_vif", "vif"),
+    ("VMAF_integer_feature_motion", "motion"),
+    ("VMAF_feature_adm", "float_adm"),
+    ("VMAF_feature_vif", "float_vif"),
+    ("VMAF_feature_motion", "float_motion"),
+)
+
+
+class ModelError(ValueError):
+    """A model file that cannot be read or evaluated as libvmaf would."""
+
+
+@dataclass(frozen=True)
+class SvmModel:
+    """A libsvm ``nu_svr`` / ``epsilon_svr`` model with an RBF kernel (dense support vectors)."""
+
+    svm_type: str
+    gamma: float
+    rho: float
+    coefficients: tuple[float, ...]
+    support_vectors: tuple[tuple[float, ...], ...]
+
+    def predict(self, x: tuple[float, ...]) -> float:
+        """``Σ_i coef_i · exp(−γ‖x − sv_i‖²) − ρ`` summed in libsvm's order (specs/score.md §4)."""
+        total = 0.0
+        neg_gamma = -self.gamma
+        for coef, sv in zip(self.coefficients, self.support_vectors):
+            squared = 0.0
+            for xi, si in zip(x, sv):
+                d = xi - si
+                squared += d * d
+            total += coef * math.exp(neg_gamma * squared)
+        return total - self.rho
+
+
+def parse_libsvm_model(text: str, n_features: int) -> SvmModel:
+    """Parse libsvm's text model format into a dense :class:`SvmModel`.
+
+    Missing ``index:value`` pairs in a support vector are zeros; ``x − 0`` squared equals the
+    ``x·x`` libsvm adds for a missing index, so the dense form is bit-identical.
+    """
+    header: dict[str, str] = {}
+    lines = text.splitlines()
+    try:
+        sv_start = lines.index("SV") + 1
+    except ValueError:
+        raise ModelError("libsvm model has no 'SV' section") from None
+    for line in lines[: sv_start - 1]:
+        parts = line.split(None, 1)
+        if len(parts) == 2:
+            header[parts[0]] = parts[1].strip()
+    svm_type = header.get("svm_type")
+    if svm_type not in ("nu_svr", "epsilon_svr"):
+        raise ModelError(f"unsupported svm_type {svm_type!r} (vmafref supports nu_svr and epsilon_svr)")
+    if header.get("kernel_type") != "rbf":
+        raise ModelError(f"unsupported kernel_type {header.get('kernel_type')!r} (only rbf)")
+    try:
+        gamma = float(header["gamma"])
+        rho = float(header["rho"].split()[0])
+        total_sv = int(header["total_sv"])
+    except (KeyError, ValueError) as error:
+        raise ModelError(f"libsvm model header is incomplete or malformed: {error}") from None
+    coefficients: list[float] = []
+    support_vectors: list[tuple[float, ...]] = []
+    for line in lines[sv_start:]:
+        fields = line.split()
+        if not fields:
+            continue
+        coefficients.append(float(fields[0]))
+        vector = [0.0] * n_features
+        for pair in fields[1:]:
+            index_text, value_text = pair.split(":")
+            index = int(index_text)
+            if not 1 <= index <= n_features:
+                raise ModelError(f"support vector index {index} outside 1..{n_features}")
+            vector[index - 1] = float(value_text)
+        support_vectors.append(tuple(vector))
+    if len(coefficients) != total_sv:
+        raise ModelError(f"libsvm model declares {total_sv} support vectors but holds {len(coefficients)}")
+    return SvmModel(svm_type, gamma, rho, tuple(coefficients), tuple(support_vectors))
+
+
+@dataclass(frozen=True)
+class ScoreTransform:
+    """Optional score transform: polynomial, piecewise-linear knots, rectification (``predict.c:163-225``)."""
+
+    enabled: bool = False
+    p0: float | None = None
+    p1: float | None = None
+    p2: float | None = None
+    knots: tuple[tuple[float, float], ...] | None = None
+    out_lte_in: bool = False
+    out_gte_in: bool = False
+
+    def apply(self, y_in: float) -> float:
+        if self.p0 is not None or self.p1 is not None or self.p2 is not None:
+            y_out = 0.0
+            if self.p0 is not None:
+                y_out += self.p0
+            if self.p1 is not None:
+                y_out += self.p1 * y_in
+            if self.p2 is not None:
+                y_out += self.p2 * y_in * y_in
+        else:
+            y_out = y_in
+        if self.knots:
+            y_out = _piecewise_linear(y_out, self.knots)
+        if self.out_lte_in and y_out > y_in:
+            y_out = y_in
+        if self.out_gte_in and y_out < y_in:
+            y_out = y_in
+        return y_out
+
+
+def _linear_through(p1: tuple[float, float], p2: tuple[float, float]) -> tuple[float, float]:
+    (x1, y1), (x2, y2) = p1, p2
+    if x2 - x1 == 0 or y2 - y1 == 0:
+        return 1.0, 0.0
+    if x1 == 0:
+        return (y2 - y1) / x2, y1
+    alpha = (y2 - y1) / (x2 - x1)
+    return alpha, y1 - x1 * alpha
+
+
+def _piecewise_linear(x: float, knots: tuple[tuple[float, float], ...]) -> float:
+    """``piecewise_linear_mapping`` (``predict.c:102-158``), extrapolating the end segments."""
+    y = 0.0
+    n_seg = len(knots) - 1
+    for idx in range(n_seg):
+        (x0, y0), (x1, y1) = knots[idx], knots[idx + 1]
+        inside = x0 <= x <= x1
+        if y0 == y1:
+            if inside or (idx == 0 and x < x0) or (idx == n_seg - 1 and x > x1):
+                y = y0
+        else:
+            slope, offset = _linear_through(knots[idx], knots[idx + 1])
+            if inside or (idx == 0 and x < x0) or (idx == n_seg - 1 and x > x1):
+                y = slope * x + offset
+    return y
+
+
+@dataclass(frozen=True)
+class ModelFeature:
+    """One model input: libvmaf feature name, its extractor, options, and normalisation."""
+
+    name: str
+    extractor: str
+    options: Mapping[str, Any]
+    slope: float
+    intercept: float
+
+
+@dataclass(frozen=True)
+class VmafModel:
+    """A libvmaf ``LIBSVMNUSVR`` JSON model (specs/score.md §3)."""
+
+    version: str
+    features: tuple[ModelFeature, ...]
+    slope: float
+    intercept: float
+    svm: SvmModel
+    norm_type: str
+    clip: tuple[float, float] | None
+    transform: ScoreTransform = field(default_factory=ScoreTransform)
+    name: str = "vmaf"
+
+    def extractor_requests(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(extractor name, options)`` pairs the model needs, merged per extractor, in first-use order."""
+        requests: dict[str, dict[str, Any]] = {}
+        for feature in self.features:
+            requests.setdefault(feature.extractor, {}).update(feature.options)
+        return [(name, dict(options)) for name, options in requests.items()]
+
+    def predict(self, values: Mapping[str, float], feature_keys: tuple[str, ...] | None = None) -> float:
+        """Score one frame from its feature values (keyed by output key).
+
+        ``feature_keys`` gives the output key of each model feature (as the extractors name
+        them once their options are applied); by default the plain alias is used.
+        """
+        keys = feature_keys or tuple(alias(f.name) for f in self.features)
+        x = []
+        for feature, key in zip(self.features, keys):
+            try:
+                value = values[key]
+            except KeyError:
+                raise ModelError(f"model {self.version} needs feature {key!r}, which was not computed") from None
+            if self.norm_type == "linear_rescale":
+                value = feature.slope * value + feature.intercept
+            x.append(value)
+        prediction = self.svm.predict(tuple(x))
+        if self.norm_type == "linear_rescale":
+            prediction = (prediction - self.intercept) / self.slope
+        if self.transform.enabled:
+            prediction = self.transform.apply(prediction)
+        if self.clip is not None:
+            low, high = self.clip
+            prediction = low if prediction < low else prediction
+            prediction = high if prediction > high else prediction
+        return prediction
+
+
+def _provider(feature_name: str) -> str:
+    for prefix, extractor in _PROVIDER_PREFIXES:
+        if feature_name.startswith(prefix):
+            return extractor
+    raise ModelError(f"no vmafref extractor provides model feature {feature_name!r}")
+
+
+def _read_model_json(version_or_path: str) -> tuple[str, dict]:
+    if version_or_path in BUILTIN_MODELS:
+        resource = importlib.resources.files("vmafref") / "data" / "models" / f"{version_or_path}.json"
+        return version_or_path, json.loads(resource.read_text(encoding="utf-8"))
+    if os.path.exists(version_or_path):
+        with open(version_or_path, encoding="utf-8") as handle:
+            try:
+                return os.path.splitext(os.path.basename(version_or_path))[0], json.load(handle)
+            except json.JSONDecodeError as error:
+                raise ModelError(f"model file {version_or_path} is not valid JSON: {error}") from None
+    raise ModelError(f"unknown model {version_or_path!r}: not a built-in version ({', '.join(BUILTIN_MODELS)}) and no such file")
+
+
+def load_model(version_or_path: str, *, name: str = "vmaf", disable_clip: bool = False,
+               enable_transform: bool = False, overloads: Mapping[str, Mapping[str, Any]] | None = None) -> VmafModel:
+    """Load a built-in model by version, or a libvmaf JSON model file by path.
+
+    ``overloads`` maps extractor name -> options, as ``--model ...:adm.debug=true`` does
+    (``cli_parse.c:194-260``). ``disable_clip`` / ``enable_transform`` are the model flags.
+    """
+    version, document = _read_model_json(version_or_path)
+    try:
+        model_dict = document["model_dict"]
+    except (KeyError, TypeError):
+        raise ModelError(f"model {version}: no 'model_dict'") from None
+    model_type = model_dict.get("model_type")
+    if model_type != "LIBSVMNUSVR":
+        raise ModelError(f"model {version}: model_type {model_type!r} is not supported (only LIBSVMNUSVR)")
+    names = list(model_dict["feature_names"])
+    slopes = list(model_dict["slopes"])
+    intercepts = list(model_dict["intercepts"])
+    if len(slopes) != len(names) + 1 or len(intercepts) != len(names) + 1:
+        raise ModelError(f"model {version}: {len(names)} features need {len(names) + 1} slopes and intercepts")
+    norm_type = model_dict.get("norm_type", "none")
+    if norm_type not in ("linear_rescale", "none"):
+        raise ModelError(f"model {version}: norm_type {norm_type!r} is not supported")
+    options_per_feature = model_dict.get("feature_opts_dicts") or [{} for _ in names]
+    overloads = {k: dict(v) for k, v in (overloads or {}).items()}
+    features = []
+    for index, feature_name in enumerate(names):
+        extractor = _provider(feature_name)
+        options = dict(options_per_feature[index])
+        options.update(overloads.get(extractor, {}))
+        features.append(ModelFeature(feature_name, extractor, options, slopes[index + 1], intercepts[index + 1]))
+    unknown_overloads = sorted(set(overloads) - {f.extractor for f in features})
+    if unknown_overloads:
+        raise ModelError(f"model {version} does not use extractor(s) {', '.join(unknown_overloads)}; cannot overload them")
+    clip = None
+    score_clip = model_dict.get("score_clip")
+    if score_clip is not None and not disable_clip:
+        clip = (float(score_clip[0]), float(score_clip[1]))
+    transform = ScoreTransform()
+    raw_transform = model_dict.get("score_transform")
+    if raw_transform is not None:
+        knots = raw_transform.get("knots")
+        transform = ScoreTransform(
+            enabled=bool(raw_transform.get("enabled", False)) or enable_transform,
+            p0=raw_transform.get("p0"), p1=raw_transform.get("p1"), p2=raw_transform.get("p2"),
+            knots=tuple((float(a), float(b)) for a, b in knots) if knots else None,
+            out_lte_in=raw_transform.get("out_lte_in") == "true",
+            out_gte_in=raw_transform.get("out_gte_in") == "true",
+        )
+    svm = parse_libsvm_model(model_dict["model"], len(names))
+    return VmafModel(version, tuple(features), slopes[0], intercepts[0], svm, norm_type, clip, transform, name)
+
+
+def model_feature_keys(model: VmafModel, feature_params: Mapping[str, Mapping[str, tuple[str, Any]]]) -> tuple[str, ...]:
+    """Output key of each model feature given each extractor's non-default feature parameters."""
+    return tuple(feature_key(f.name, feature_params.get(f.extractor)) for f in model.features)
