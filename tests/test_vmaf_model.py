@@ -1,0 +1,99 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from vmafref.vmaf_model import BUILTIN_MODELS, ModelError, load_model, model_feature_keys, parse_libsvm_model
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def _golden_frames():
+    """(case id, model name, per-frame metrics) from every golden expectation with a model score."""
+    manifest_path = GOLDEN / "manifest.json"
+    if not manifest_path.exists():
+        return []
+    found = []
+    for expected_path in sorted(GOLDEN.glob("**/expected*.json")):
+        document = json.loads(expected_path.read_text())
+        for run_name, run in (document.get("runs") or {"default": document}).items():
+            frames = run.get("frames") if isinstance(run, dict) else None
+            if frames and "vmaf" in (frames[0].get("metrics") or frames[0]):
+                found.append((f"{expected_path.parent.name}:{run_name}", run.get("model", "vmaf_v0.6.1"), frames))
+    return found
+
+
+def test_builtin_models_load():
+    for version in BUILTIN_MODELS:
+        model = load_model(version)
+        assert len(model.features) == 6
+        assert len(model.svm.coefficients) == 211
+        assert model.svm.gamma == 0.04
+        assert model.clip == (0.0, 100.0)
+        assert not model.transform.enabled
+
+
+def test_neg_model_reads_option_suffixed_keys():
+    model = load_model("vmaf_v0.6.1neg")
+    params = {"adm": {"adm_enhn_gain_limit": ("egl", 1.0)}, "vif": {"vif_enhn_gain_limit": ("egl", 1.0)}}
+    assert model_feature_keys(model, params) == (
+        "integer_adm2_egl_1", "integer_motion2", "integer_vif_scale0_egl_1", "integer_vif_scale1_egl_1",
+        "integer_vif_scale2_egl_1", "integer_vif_scale3_egl_1")
+    assert dict(model.extractor_requests()) == {"adm": {"adm_enhn_gain_limit": 1.0}, "motion": {},
+                                                 "vif": {"vif_enhn_gain_limit": 1.0}}
+
+
+def test_float_model_uses_float_extractors():
+    assert [name for name, _ in load_model("vmaf_float_v0.6.1").extractor_requests()] == ["float_adm", "float_motion", "float_vif"]
+
+
+def test_clip_and_transform_flags():
+    # Features beyond the training range push the raw prediction above 100.
+    features = {"integer_adm2": 1.0, "integer_motion2": 30.0, "integer_vif_scale0": 1.0, "integer_vif_scale1": 1.0,
+                "integer_vif_scale2": 1.0, "integer_vif_scale3": 1.0}
+    clipped = load_model("vmaf_v0.6.1").predict(features)
+    unclipped = load_model("vmaf_v0.6.1", disable_clip=True).predict(features)
+    assert clipped == 100.0 and unclipped > 100.0
+    good = dict(features, integer_adm2=0.95, integer_vif_scale0=0.5, integer_vif_scale1=0.9,
+                integer_vif_scale2=0.95, integer_vif_scale3=0.97, integer_motion2=3.0)
+    plain = load_model("vmaf_v0.6.1").predict(good)
+    transformed = load_model("vmaf_v0.6.1", enable_transform=True).predict(good)
+    poly = 1.70674692 + 1.72643844 * plain - 0.00705305 * plain * plain
+    assert transformed == min(max(poly, plain), 100.0)
+
+
+def test_missing_feature_is_a_clear_error():
+    with pytest.raises(ModelError, match="integer_adm2"):
+        load_model("vmaf_v0.6.1").predict({})
+
+
+def test_bad_models_are_refused(tmp_path):
+    with pytest.raises(ModelError, match="unknown model"):
+        load_model("vmaf_v9")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"model_dict": {"model_type": "RESIDUEBOOTSTRAP_LIBSVMNUSVR"}}))
+    with pytest.raises(ModelError, match="not supported"):
+        load_model(str(bad))
+    with pytest.raises(ModelError, match="does not use extractor"):
+        load_model("vmaf_v0.6.1", overloads={"float_adm": {"debug": "true"}})
+    with pytest.raises(ModelError, match="SV"):
+        parse_libsvm_model("svm_type nu_svr\nkernel_type rbf\n", 6)
+    with pytest.raises(ModelError, match="kernel_type"):
+        parse_libsvm_model("svm_type nu_svr\nkernel_type linear\nSV\n", 6)
+
+
+def test_sparse_support_vectors_are_dense_zeros():
+    text = "svm_type nu_svr\nkernel_type rbf\ngamma 0.5\nnr_class 2\ntotal_sv 1\nrho 0.25\nSV\n2 1:1.5 3:-2\n"
+    svm = parse_libsvm_model(text, 3)
+    assert svm.support_vectors == ((1.5, 0.0, -2.0),)
+
+
+@pytest.mark.parametrize("case", _golden_frames(), ids=lambda c: c[0])
+def test_prediction_is_bit_exact_against_libvmaf(case):
+    """libvmaf's own per-frame features in, libvmaf's own per-frame score out, to the last bit."""
+    _, version, frames = case
+    model = load_model(version)
+    for frame in frames:
+        metrics = frame.get("metrics", frame)
+        keys = tuple(k for k in metrics if k != "vmaf")
+        assert model.predict(metrics) == metrics["vmaf"], keys
