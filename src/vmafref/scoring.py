@@ -208,46 +208,34 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
           frame_cnt: int | None = None, progress: bool = False,
           prefilter: Callable[[np.ndarray, int], np.ndarray] | None = None,
           per_frame_columns: Sequence[Any] = ()) -> ScoreResult:
-    """Score a reference/distorted pair given as paths (YUV, Y4M) or luma arrays ``(N, H, W)``.
+    """Score a reference/distorted pair given as paths (YUV, Y4M), readers, or luma arrays ``(N, H, W)``.
 
     Geometry comes from the arguments, or from the Y4M header when omitted (as libvmaf does).
-    ``prefilter`` transforms each distorted luma plane before features are taken
-    (``--prefilter learned_filter_v1``). See specs/score.md §1.
+    Clips of different lengths are an error unless ``frame_cnt`` covers only common frames
+    (specs/score.md §1). ``prefilter`` transforms each distorted luma plane before features
+    are taken (``--prefilter learned_filter_v1``).
     """
-    from vmafref.io import frames_from_arrays, open_video
+    from vmafref.io import frames_from_arrays, open_pair
 
-    def _open(source: Any):
+    def _source(source: Any) -> Any:
         if isinstance(source, np.ndarray):
             if bitdepth is None:
                 raise ValueError("bitdepth is required when scoring arrays")
-            return frames_from_arrays(source, bitdepth)
-        return open_video(source, width=width, height=height, pixel_format=pixel_format, bitdepth=bitdepth)
+            return frames_from_arrays(source, bitdepth, pixel_format=pixel_format)
+        return source
 
-    with _open(reference) as ref_reader, _open(distorted) as dis_reader:
-        geometry = ref_reader.geometry
-        _check_same_geometry(geometry, dis_reader.geometry, reference, distorted)
-        total = _expected_frames(ref_reader, dis_reader, frame_cnt)
+    with open_pair(_source(reference), _source(distorted), width=width, height=height, pixel_format=pixel_format,
+                   bitdepth=bitdepth, frame_cnt=frame_cnt) as pair:
+        geometry = pair.geometry
         bar = None
         if progress:
             from tqdm import tqdm
-            bar = tqdm(total=total, unit="frame", desc="vmafref", leave=False)
+            bar = tqdm(total=pair.frame_count, unit="frame", desc="vmafref", leave=False)
 
         def pairs():
-            ref_iter, dis_iter = iter(ref_reader), iter(dis_reader)
-            index = 0
-            while frame_cnt is None or index < frame_cnt:
-                ref_frame = next(ref_iter, None)
-                dis_frame = next(dis_iter, None)
-                if ref_frame is None and dis_frame is None:
-                    return
-                if ref_frame is None or dis_frame is None:
-                    shorter, longer = (reference, distorted) if ref_frame is None else (distorted, reference)
-                    from vmafref.io import VideoFormatError
-                    raise VideoFormatError(f"{_label(shorter)} ended at frame {index} before {_label(longer)}; "
-                                           "the clips must have the same number of frames (or limit it with --frame_cnt)")
+            for index, ref_frame, dis_frame in pair:
                 dis_luma = dis_frame.y if prefilter is None else prefilter(dis_frame.y, geometry.bitdepth)
                 yield index, ref_frame.y, dis_luma
-                index += 1
 
         try:
             return score_frames(pairs(), width=geometry.width, height=geometry.height, bitdepth=geometry.bitdepth,
@@ -257,22 +245,3 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
         finally:
             if bar is not None:
                 bar.close()
-
-
-def _label(source: Any) -> str:
-    return "the array input" if isinstance(source, np.ndarray) else f"'{source}'"
-
-
-def _check_same_geometry(ref_geometry: Any, dis_geometry: Any, reference: Any, distorted: Any) -> None:
-    if ref_geometry != dis_geometry:
-        from vmafref.io import GeometryMismatchError
-        raise GeometryMismatchError(f"reference {_label(reference)} is {ref_geometry} but distorted "
-                                    f"{_label(distorted)} is {dis_geometry}")
-
-
-def _expected_frames(ref_reader: Any, dis_reader: Any, frame_cnt: int | None) -> int | None:
-    counts = [c for c in (getattr(ref_reader, "frame_count", None), getattr(dis_reader, "frame_count", None)) if c is not None]
-    total = min(counts) if counts else None
-    if frame_cnt is not None:
-        total = frame_cnt if total is None else min(total, frame_cnt)
-    return total

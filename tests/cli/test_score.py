@@ -1,0 +1,41 @@
+import pytest
+
+from vmafref.cli import build_parser
+from vmafref.cli.score import CliError, parse_feature_option, parse_model_option
+
+
+def test_model_option_parsing_follows_libvmaf():
+    request = parse_model_option("version=vmaf_v0.6.1:name=v:disable_clip:enable_transform:adm.debug=true:vif.debug=true")
+    assert request.version == "vmaf_v0.6.1" and request.name == "v"
+    assert request.disable_clip and request.enable_transform
+    assert request.overloads == {"adm": {"debug": "true"}, "vif": {"debug": "true"}}
+    assert parse_model_option("path=/models/m.json").version == "/models/m.json"
+
+
+@pytest.mark.parametrize("text", ["vmaf_v0.6.1", "version=a:path=b", "version=a:bogus", "name=x"])
+def test_bad_model_options_are_refused(text):
+    with pytest.raises(CliError):
+        parse_model_option(text)
+
+
+def test_feature_option_parsing_follows_libvmaf():
+    request = parse_feature_option("adm=adm_enhn_gain_limit=1.0:debug=true")
+    assert request.name == "adm" and request.options == {"adm_enhn_gain_limit": "1.0", "debug": "true"}
+    assert parse_feature_option("vif").options == {}
+    with pytest.raises(CliError):
+        parse_feature_option("adm=debug")
+
+
+def test_libvmaf_flags_are_accepted():
+    args = build_parser().parse_args(["score", "-r", "a.yuv", "-d", "b.yuv", "-w", "64", "-h", "48", "-p", "420",
+                                      "-b", "10", "-m", "version=vmaf_v0.6.1", "--feature", "float_adm", "-n",
+                                      "--json", "-o", "out.json", "--frame_cnt", "3", "--threads", "2", "-q"])
+    assert (args.width, args.height, args.pixel_format, args.bitdepth) == (64, 48, "420", 10)
+    assert args.output_format == "json" and args.no_prediction and args.quiet and args.frame_cnt == 3
+
+
+def test_missing_inputs_exit_with_a_clear_error(capsys):
+    from vmafref.cli import main
+
+    assert main(["score", "-r", "only_reference.yuv"]) == 2
+    assert "required" in capsys.readouterr().err

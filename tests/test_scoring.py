@@ -1,0 +1,124 @@
+"""Pipeline plumbing with stand-in extractors; the real features are covered by their own tests and golden/."""
+
+import numpy as np
+import pytest
+
+from vmafref import features as features_module
+from vmafref.features.extractor import FeatureExtractor, OptionSpec
+from vmafref.feature_names import feature_key
+from vmafref.io import FrameCountMismatchError, GeometryMismatchError
+from vmafref.scoring import FeatureRequest, score, score_frames
+
+
+class MeanExtractor(FeatureExtractor):
+    name = "test_mean"
+    options = {"gain": OptionSpec("gain", 1.0, float, alias="g", feature_param=True),
+               "debug": OptionSpec("debug", False, bool)}
+    instances = []
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        MeanExtractor.instances.append(self)
+
+    def extract(self, index, ref, dis):
+        value = float(np.mean(dis)) * self.values["gain"]
+        return {index: {feature_key("test_mean", self.feature_params): value}}
+
+
+class LateExtractor(FeatureExtractor):
+    """Publishes frame i's value when frame i+1 arrives, the last one in flush (as motion2)."""
+
+    name = "test_late"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.previous = None
+
+    def extract(self, index, ref, dis):
+        out = {}
+        if self.previous is not None:
+            out[index - 1] = {"late": self.previous}
+        self.previous = float(index)
+        return out
+
+    def flush(self):
+        return {} if self.previous is None else {int(self.previous): {"late": self.previous}}
+
+
+@pytest.fixture(autouse=True)
+def stand_in_extractors(monkeypatch):
+    registry = dict(features_module.EXTRACTOR_MODULES)
+    registry["test_mean"] = (__name__, "MeanExtractor")
+    registry["test_late"] = (__name__, "LateExtractor")
+    monkeypatch.setattr(features_module, "EXTRACTOR_MODULES", registry)
+    MeanExtractor.instances.clear()
+
+
+def _clip(n=4, h=18, w=20, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n, h, w), dtype=np.uint8)
+
+
+def test_late_values_land_on_their_frames_and_pool():
+    clip = _clip()
+    result = score(clip, clip, bitdepth=8, models=(), features=("test_late", "test_mean"))
+    assert [row["late"] for row in result.frames] == [0.0, 1.0, 2.0, 3.0]
+    assert result.keys == ["test_mean", "late"]
+    assert result.pooled["late"]["mean"] == 1.5
+    assert result.frame_count == 4 and result.width == 20 and result.height == 18
+
+
+def test_duplicate_requests_are_dropped_like_libvmaf():
+    clip = _clip(n=2)
+    result = score(clip, clip, bitdepth=8, models=(),
+                   features=("test_mean", FeatureRequest("test_mean", {"debug": "true"}),
+                             FeatureRequest("test_mean", {"gain": "2"})))
+    assert len(MeanExtractor.instances) == 2
+    assert result.keys == ["test_mean", "test_mean_g_2"]
+    assert result.frames[0]["test_mean_g_2"] == 2 * result.frames[0]["test_mean"]
+
+
+def test_frame_count_mismatch_is_an_error_unless_frame_cnt_limits_it():
+    with pytest.raises(FrameCountMismatchError):
+        score(_clip(n=4), _clip(n=3), bitdepth=8, models=(), features=("test_mean",))
+    result = score(_clip(n=4), _clip(n=3), bitdepth=8, models=(), features=("test_mean",), frame_cnt=2)
+    assert result.frame_count == 2
+
+
+def test_geometry_mismatch_is_an_error():
+    with pytest.raises(GeometryMismatchError):
+        score(_clip(w=20), _clip(w=22), bitdepth=8, models=(), features=("test_mean",))
+
+
+def test_unknown_extractor_is_an_error():
+    with pytest.raises(ValueError, match="unknown feature extractor"):
+        score(_clip(), _clip(), bitdepth=8, models=(), features=("ssim_of_my_own",))
+
+
+def test_unknown_option_is_an_error():
+    with pytest.raises(ValueError, match="unknown option"):
+        score(_clip(), _clip(), bitdepth=8, models=(), features=(FeatureRequest("test_mean", {"gian": "2"}),))
+
+
+def test_empty_input_is_an_error():
+    with pytest.raises(ValueError, match="no frames"):
+        score_frames(iter(()), width=4, height=4, bitdepth=8, models=(), features=("test_mean",))
+
+
+def test_per_frame_columns_wait_for_their_features():
+    class Column:
+        column_name = "net"
+        required_features = ("late",)
+
+        def __init__(self):
+            self.seen = []
+
+        def score_frame(self, luma, bitdepth, row):
+            self.seen.append(dict(row))
+            return row["late"] * 10
+
+    column = Column()
+    clip = _clip(n=3)
+    result = score(clip, clip, bitdepth=8, models=(), features=("test_late",), per_frame_columns=[column])
+    assert [row["net"] for row in result.frames] == [0.0, 10.0, 20.0]
+    assert all("late" in row for row in column.seen)
+    assert result.keys[-1] == "net"
