@@ -1,0 +1,140 @@
+"""Throughput and peak memory of vmafref's fixed-point and float paths, beside libvmaf.
+
+    python bench/bench_score.py [--libvmaf PATH/TO/vmaf] [--frames 24] [--sizes 576x324,1920x1080]
+
+For each size, a seeded synthetic 8-bit 4:2:0 pair (a moving smooth texture; the distorted
+clip adds blur and noise) is written to a temporary folder, then each configuration runs in
+its own process so that peak RSS is that configuration's alone:
+
+* ``vmafref integer``: ``vmafref score`` with the default model ``vmaf_v0.6.1``;
+* ``vmafref float``: ``--model version=vmaf_float_v0.6.1``;
+* ``libvmaf integer`` / ``libvmaf float``: the same through a libvmaf ``vmaf`` binary with
+  ``--threads 1`` (single-thread, as the targets are stated), when ``--libvmaf`` is given.
+
+Reported: wall seconds, frames per wall second (after vmafref's one-off JIT compilation,
+measured separately as ``compile_s``), CPU seconds, peak RSS, and the ratios vmafref/libvmaf.
+Results go to stdout as a table and, with ``--json PATH``, as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+VMAFREF_WORKER = r"""
+import json, resource, sys, time
+from vmafref.scoring import score
+ref, dis, width, height, model, frames = sys.argv[1:7]
+width, height, frames = int(width), int(height), int(frames)
+t0 = time.perf_counter()
+score(ref, dis, width=width, height=height, pixel_format="420", bitdepth=8, models=(model,), frame_cnt=2)
+warm = time.perf_counter() - t0
+c0 = time.process_time(); t0 = time.perf_counter()
+result = score(ref, dis, width=width, height=height, pixel_format="420", bitdepth=8, models=(model,), frame_cnt=frames)
+wall = time.perf_counter() - t0; cpu = time.process_time() - c0
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"wall_s": wall, "cpu_s": cpu, "compile_s": warm, "peak_rss_bytes": rss,
+                  "frames": result.frame_count, "vmaf": result.pooled["vmaf"]["mean"]}))
+"""
+
+
+def make_pair(directory: str, width: int, height: int, frames: int, seed: int = 0) -> tuple[str, str]:
+    """Write a seeded moving-texture reference and a blurred, noisy distorted clip (8-bit 4:2:0)."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(height + 64, width + 64))
+    for _ in range(3):  # smooth the noise into a natural-looking texture
+        base = (base + np.roll(base, 1, 0) + np.roll(base, -1, 0) + np.roll(base, 1, 1) + np.roll(base, -1, 1)) / 5
+    base = (base - base.min()) / (base.max() - base.min()) * 200 + 28
+    chroma = np.full(((height + 1) // 2) * ((width + 1) // 2) * 2, 128, np.uint8).tobytes()
+    ref_path, dis_path = os.path.join(directory, "ref.yuv"), os.path.join(directory, "dis.yuv")
+    with open(ref_path, "wb") as ref_file, open(dis_path, "wb") as dis_file:
+        for index in range(frames):
+            frame = base[index % 32: index % 32 + height, (2 * index) % 32: (2 * index) % 32 + width]
+            blurred = (frame + np.roll(frame, 1, 0) + np.roll(frame, 1, 1) + np.roll(frame, 1, (0, 1))) / 4
+            noisy = blurred + rng.normal(scale=4.0, size=frame.shape)
+            ref_file.write(np.clip(np.rint(frame), 0, 255).astype(np.uint8).tobytes() + chroma)
+            dis_file.write(np.clip(np.rint(noisy), 0, 255).astype(np.uint8).tobytes() + chroma)
+    return ref_path, dis_path
+
+
+def run_vmafref(ref: str, dis: str, width: int, height: int, model: str, frames: int) -> dict:
+    out = subprocess.run([sys.executable, "-c", VMAFREF_WORKER, ref, dis, str(width), str(height), model, str(frames)],
+                         check=True, capture_output=True, text=True)
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    measured["fps"] = measured["frames"] / measured["wall_s"]
+    return measured
+
+
+LIBVMAF_WRAPPER = r"""
+import json, resource, subprocess, sys, time
+t0 = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, capture_output=True)
+wall = time.perf_counter() - t0
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_bytes": usage.ru_maxrss * 1024}))
+"""
+
+
+def run_libvmaf(binary: str, ref: str, dis: str, width: int, height: int, model: str, frames: int) -> dict:
+    """Run libvmaf single-threaded through a small wrapper process whose only child it is (clean peak RSS)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as output:
+        command = [binary, "-r", ref, "-d", dis, "-w", str(width), "-h", str(height), "-p", "420", "-b", "8",
+                   "--threads", "1", "-q", "--json", "-o", output.name, "--model", f"version={model}",
+                   "--frame_cnt", str(frames)]
+        out = subprocess.run([sys.executable, "-c", LIBVMAF_WRAPPER, *command], check=True, capture_output=True, text=True)
+        measured = json.loads(out.stdout.strip().splitlines()[-1])
+        document = json.load(open(output.name))
+    measured.update(fps=frames / measured["wall_s"], frames=frames, vmaf=document["pooled_metrics"]["vmaf"]["mean"])
+    return measured
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--libvmaf", help="path to a libvmaf `vmaf` binary to run side by side")
+    parser.add_argument("--frames", type=int, default=24)
+    parser.add_argument("--sizes", default="576x324,1920x1080")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args(argv)
+    results = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+               "frames": args.frames, "runs": []}
+    paths = {"integer": "vmaf_v0.6.1", "float": "vmaf_float_v0.6.1"}
+    with tempfile.TemporaryDirectory(prefix="vmafref-bench-") as scratch:
+        for size in args.sizes.split(","):
+            width, height = (int(v) for v in size.lower().split("x"))
+            ref, dis = make_pair(scratch, width, height, args.frames)
+            for path_name, model in paths.items():
+                row = {"size": size, "path": path_name, "vmafref": run_vmafref(ref, dis, width, height, model, args.frames)}
+                if args.libvmaf:
+                    row["libvmaf"] = run_libvmaf(args.libvmaf, ref, dis, width, height, model, args.frames)
+                    row["fps_ratio"] = row["vmafref"]["fps"] / row["libvmaf"]["fps"]
+                    row["cpu_ratio"] = row["libvmaf"]["cpu_s"] / row["vmafref"]["cpu_s"]
+                    row["vmaf_diff"] = row["vmafref"]["vmaf"] - row["libvmaf"]["vmaf"]
+                results["runs"].append(row)
+                _print_row(row)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results, handle, indent=2)
+    return 0
+
+
+def _print_row(row: dict) -> None:
+    mine = row["vmafref"]
+    line = (f"{row['size']:>10} {row['path']:>7}  vmafref {mine['fps']:7.2f} fps (cpu {mine['cpu_s']:.2f}s, "
+            f"compile {mine['compile_s']:.1f}s, peak {mine['peak_rss_bytes'] / 2**20:.0f} MiB)")
+    if "libvmaf" in row:
+        theirs = row["libvmaf"]
+        line += (f" | libvmaf 1-thread {theirs['fps']:7.2f} fps (peak {theirs['peak_rss_bytes'] / 2**20:.0f} MiB)"
+                 f" | ratio {row['fps_ratio']:.2f}x | vmaf diff {row['vmaf_diff']:.3g}")
+    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
