@@ -108,7 +108,7 @@ class ArrayReader(VideoReader):
                 _to_samples(self._v[index], geometry, "V", index))
 
     def _read_frame(self, index: int) -> Frame | None:
-        if index >= self.frame_count:
+        if index >= self._y.shape[0]:
             return None
         geometry = self.geometry
         y, u, v = self._planes(index)
