@@ -122,6 +122,7 @@ class VideoPair:
     def __next__(self):
         if self._done or (self._limit is not None and self._index >= self._limit):
             self._done = True
+            self.close()
             raise StopIteration
         ref_frame = next(self.ref, None)
         dis_frame = next(self.dis, None)
@@ -132,6 +133,7 @@ class VideoPair:
                 dis_count = self._index + (dis_frame is not None)
                 if self.frame_count is None:
                     self._mismatch(ref_count, dis_count)
+            self.close()
             raise StopIteration
         index = self._index
         self._index += 1

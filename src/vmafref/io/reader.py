@@ -72,6 +72,7 @@ class VideoReader:
         frame = self._read_frame(self._next_index)
         if frame is None:
             self._exhausted = True
+            self.close()  # the file is not needed any more, even without a ``with`` block
             if self._next_index == 0:
                 raise EmptyVideoError(f"{self.path}: the clip holds no frame")
             raise StopIteration
