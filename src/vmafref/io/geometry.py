@@ -62,7 +62,8 @@ def normalize_pixel_format(value, source: str | None = None) -> str:
 def check_bitdepth(value, source: str | None = None) -> int:
     """Return ``value`` as an int if it is one of 8, 10, 12, 16, else raise BitDepthError."""
     where = f" ({source})" if source else ""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) not in BIT_DEPTHS:
+    if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+            or int(value) not in BIT_DEPTHS):
         raise BitDepthError(
             f"bit depth {value!r} is not supported{where}; libvmaf accepts 8, 10, 12 or 16")
     return int(value)

@@ -157,7 +157,8 @@ def check_requested_geometry(header_geometry: VideoGeometry, name: str, **reques
             conflicts.append(f"{field}={value!r} but the header says {actual!r}")
     if conflicts:
         raise GeometryMismatchError(
-            f"{name}: the geometry given contradicts the Y4M header ({header_geometry.describe()}): "
+            f"{name}: the geometry given contradicts the Y4M header "
+            f"({header_geometry.describe()}): "
             + "; ".join(conflicts))
 
 
