@@ -256,3 +256,13 @@ def test_tool_versions_are_asked_once_per_adapter(tmp_path):
     list(adapter.run_many([NrInputRow(_upload(tmp_path, f"{n}.mp4")) for n in "ab"], **seams))
     asked = [c for c in seams["probe_runner"].calls if "-version" in c or "-encoders" in c]
     assert len(asked) == 2
+
+
+def test_step_errors_survive_pickling_across_processes():
+    import pickle
+
+    error = CorpusStepError("clip.mp4", "encode crf 30", "ffmpeg libx264 encode failed (exit 1)")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.source, copy.step, copy.detail, str(copy)) == (error.source, error.step, error.detail, str(error))
+    batch = pickle.loads(pickle.dumps(AdapterRunError([error])))
+    assert str(batch) == str(AdapterRunError([error])) and batch.failures[0].step == "encode crf 30"

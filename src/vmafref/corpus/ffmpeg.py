@@ -49,7 +49,10 @@ class CorpusStepError(RuntimeError):
         self.source = source
         self.step = step
         self.detail = detail
-        super().__init__(f"{detail} for {source} (step: {step})")
+        super().__init__(f"step {step!r} failed for {source}: {detail}")
+
+    def __reduce__(self) -> tuple:  # picklable across process pools and Dask workers
+        return (type(self), (self.source, self.step, self.detail))
 
 
 class EncoderUnavailableError(ValueError):

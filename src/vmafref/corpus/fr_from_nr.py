@@ -67,6 +67,9 @@ class AdapterRunError(RuntimeError):
         lines = "\n".join(f"  - {failure}" for failure in self.failures)
         super().__init__(f"{len(self.failures)} corpus step(s) failed:\n{lines}")
 
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.failures,))
+
 
 @dataclass(frozen=True)
 class NrInputRow:
