@@ -156,7 +156,7 @@ def test_netflix_feature_table_rejects_missing_columns_nan_and_duplicates(tmp_pa
     with pytest.raises(DatasetLayoutError, match="1 row\\(s\\) hold NaN"):
         load_netflix_features(tmp_path / "b.parquet")
     rows = _netflix_rows()
-    rows[1]["frame_index"] = 0
+    rows[0]["frame_index"] = 0  # rows 0 and 1 are frames 1 and 0 of the same encode
     _netflix_table(tmp_path / "c.parquet", rows)
     with pytest.raises(DatasetLayoutError, match="appears twice"):
         load_netflix_features(tmp_path / "c.parquet")
