@@ -64,8 +64,8 @@ PRESETS: dict[str, BuildPreset] = {
     "public": BuildPreset("public", _public_sources(128, 96, 10), (
         CodecSweep("libx264", "medium", (22, 32, 42)),
         CodecSweep("libx265", "medium", (22, 32, 42)),
-        CodecSweep("libvpx-vp9", "4", (28, 42, 56)),
-        CodecSweep("libsvtav1", "8", (28, 42, 56)),
+        CodecSweep("libvpx-vp9", "4", (30, 45, 60)),
+        CodecSweep("libsvtav1", "8", (30, 45, 60)),
     )),
     "tiny": BuildPreset("tiny", _public_sources(64, 48, 4)[:3], (CodecSweep("libx264", "medium", (20, 40)),)),
 }
