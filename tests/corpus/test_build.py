@@ -56,11 +56,17 @@ def test_pool_build_writes_rows_manifest_and_sorted_corpus(reference_build):
 def test_dask_build_is_byte_identical_to_the_pool_build(reference_build, tmp_path):
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        summary = build("tiny", tmp_path, scorer=FAKE_SCORER, client=client, progress=False)
-    assert summary.ok and summary.backend == "dask"
-    assert (tmp_path / "corpus.jsonl").read_bytes() == (reference_build / "corpus.jsonl").read_bytes()
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        summary = build("tiny", tmp_path / "by-address", scorer=FAKE_SCORER, scheduler=cluster.scheduler_address,
+                        progress=False)
+        assert summary.ok and summary.backend == "dask" and summary.completed == 6
+        with Client(cluster) as client:  # half by a client, then resumed on the local pool
+            build("tiny", tmp_path / "mixed", scorer=FAKE_SCORER, client=client, max_new_rows=3, progress=False)
+    mixed = build("tiny", tmp_path / "mixed", scorer=FAKE_SCORER, workers=1, progress=False)
+    assert mixed.resumed == 3 and mixed.completed == 3
+    expected = (reference_build / "corpus.jsonl").read_bytes()
+    assert (tmp_path / "by-address" / "corpus.jsonl").read_bytes() == expected
+    assert (tmp_path / "mixed" / "corpus.jsonl").read_bytes() == expected
 
 
 def test_build_in_chunks_then_resume_loses_nothing(reference_build, tmp_path):

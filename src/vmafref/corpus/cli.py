@@ -63,9 +63,13 @@ def _fr_from_nr(args: argparse.Namespace) -> int:
                 except (ValueError, KeyError) as error:
                     print(f"error: {input_path}:{number}: {error}", file=sys.stderr)
                     return 2
-    adapter = NrToFrAdapter(crf_sweep=tuple(args.crf or DEFAULT_CRF_SWEEP), preset=args.preset, encoder=args.encoder,
-                            scratch_dir=Path(args.scratch_dir) if args.scratch_dir else None,
-                            keep_intermediate_yuv=args.keep_intermediate_yuv, scorer=args.scorer)
+    try:
+        adapter = NrToFrAdapter(crf_sweep=tuple(args.crf or DEFAULT_CRF_SWEEP), preset=args.preset,
+                                encoder=args.encoder, scratch_dir=Path(args.scratch_dir) if args.scratch_dir else None,
+                                keep_intermediate_yuv=args.keep_intermediate_yuv, scorer=args.scorer)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     rows: list[dict[str, Any]] = []
     status = 0
     try:
@@ -88,9 +92,16 @@ def _fr_from_nr(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from vmafref.corpus.build import build
 
-    summary = build(args.preset, args.out, scorer=args.scorer, workers=args.workers, scheduler=args.scheduler,
-                    retries=args.retries, max_new_rows=args.max_new_rows, progress=not args.no_progress,
-                    parquet=args.parquet)
+    if args.workers is not None and args.workers < 1:
+        print(f"error: --workers must be at least 1, got {args.workers}", file=sys.stderr)
+        return 2
+    try:
+        summary = build(args.preset, args.out, scorer=args.scorer, workers=args.workers, scheduler=args.scheduler,
+                        retries=args.retries, max_new_rows=args.max_new_rows, progress=not args.no_progress,
+                        parquet=args.parquet)
+    except ValueError as error:  # unknown preset, a folder holding another build, a bad encoder setting
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(f"{summary.preset}: {summary.resumed} rows already done, {summary.completed} new, "
           f"{len(summary.failed)} failed of {summary.planned} planned ({summary.backend}, {summary.elapsed_s:.1f} s)")
     if summary.skipped_encoders:
