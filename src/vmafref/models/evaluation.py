@@ -107,7 +107,9 @@ class FoldResult:
 
 
 def fold_metrics(held_out: str, n_train: int, predicted, target) -> FoldResult:
-    return FoldResult(held_out_source=str(held_out), n_train=int(n_train), n_test=int(np.size(target)),
+    """Metrics of one fold over every value of its held-out rows (flattened)."""
+    target = np.asarray(target)
+    return FoldResult(held_out_source=str(held_out), n_train=int(n_train), n_test=int(target.shape[0]),
                       plcc=plcc(predicted, target), srocc=srocc(predicted, target), rmse=rmse(predicted, target))
 
 
@@ -149,14 +151,15 @@ class LosoResult:
 
 def run_loso(source_ids: Sequence[str], targets, fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], *,
              ship_gate_plcc: float = SHIP_GATE_PLCC, progress: bool = False) -> LosoResult:
-    """Runs ``fit_predict(train_indices, test_indices) -> predictions for test rows`` per fold.
+    """Runs ``fit_predict(train_indices, test_indices) -> predictions for the test rows`` per fold.
 
-    ``targets`` are one scalar per row (for the filter: its per-frame quality proxy, see
-    specs/models/evaluation.md §2).
+    ``targets`` has one entry per row: a scalar (NR/FR scores) or an array (the filter's clean
+    frame); a fold's metrics are computed over every value of its held-out rows, flattened
+    (specs/models/evaluation.md §2).
     """
-    y = np.asarray(targets, dtype=np.float64).ravel()
-    if y.size != len(source_ids):
-        raise EvaluationError(f"{y.size} targets for {len(source_ids)} source ids")
+    y = np.asarray(targets, dtype=np.float64)
+    if y.shape[0] != len(source_ids):
+        raise EvaluationError(f"{y.shape[0]} targets for {len(source_ids)} source ids")
     predictions = np.full(y.shape, np.nan)
     folds = []
     splits = loso_splits(source_ids)
@@ -166,10 +169,10 @@ def run_loso(source_ids: Sequence[str], targets, fit_predict: Callable[[np.ndarr
 
         iterator = tqdm(splits, desc="LOSO folds", unit="fold")
     for held_out, train_idx, test_idx in iterator:
-        predicted = np.asarray(fit_predict(train_idx, test_idx), dtype=np.float64).ravel()
-        if predicted.size != test_idx.size:
-            raise EvaluationError(f"fold {held_out}: {predicted.size} predictions for {test_idx.size} rows")
-        predictions[test_idx] = predicted
+        predicted = np.asarray(fit_predict(train_idx, test_idx), dtype=np.float64)
+        if predicted.size != y[test_idx].size:
+            raise EvaluationError(f"fold {held_out}: {predicted.size} predicted values for {y[test_idx].size} targets")
+        predictions[test_idx] = predicted.reshape(y[test_idx].shape)
         folds.append(fold_metrics(held_out, train_idx.size, predicted, y[test_idx]))
     return LosoResult(folds=tuple(folds), predictions=predictions, targets=y,
                       source_ids=tuple(str(s) for s in source_ids), ship_gate_plcc=ship_gate_plcc)
@@ -246,12 +249,17 @@ def plot_scatter(result: LosoResult, path: str | os.PathLike, *, title: str, tar
     """Held-out prediction against teacher, one colour per held-out source."""
     plt = _figure()
     fig, ax = plt.subplots(figsize=(5, 5))
+    per_row = int(np.prod(result.targets.shape[1:], dtype=np.int64))
+    targets = result.targets.reshape(len(result.source_ids), per_row)
+    predictions = result.predictions.reshape(len(result.source_ids), per_row)
+    # At most ~4000 points per plot, taken at a fixed stride (same picture on every run).
+    stride = max(1, (targets.size + 3999) // 4000)
     sources = np.asarray(result.source_ids)
     for source in sorted(set(result.source_ids)):
         mask = sources == source
-        ax.scatter(result.targets[mask], result.predictions[mask], s=8, label=source)
-    low = float(min(result.targets.min(), result.predictions.min()))
-    high = float(max(result.targets.max(), result.predictions.max()))
+        ax.scatter(targets[mask].ravel()[::stride], predictions[mask].ravel()[::stride], s=6, label=source)
+    low = float(min(targets.min(), predictions.min()))
+    high = float(max(targets.max(), predictions.max()))
     ax.plot([low, high], [low, high], color="black", linewidth=0.8)
     ax.set_xlabel(target_label)
     ax.set_ylabel("held-out prediction")

@@ -1,0 +1,481 @@
+r"""train → evaluate → export → quantise → calibrate → sidecar → registry, for one model.
+
+:func:`build_model` is what ``vmafref train MODEL`` runs (in a fresh, pinned process) and what
+``vmafref audit`` replays. Order of work, and the gates that stop it
+(specs/models/evaluation.md §3, specs/models/quantization.md §3, specs/models/registry.md §5):
+
+1. make the smoke data from the seed (``data.smoke_dataset``) and hash it;
+2. LOSO: one training per held-out source, the FR standardiser fitted on the training fold
+   only (``train.train`` fits it on the rows it is given); per-fold table and scatter plot
+   are written to the run folder;
+3. **ship gate**: mean LOSO PLCC ≥ 0.95, else :class:`~vmafref.models.evaluation.ShipGateError`
+   and nothing in the model folder is touched;
+4. **release gate** (``fr_regressor_v2`` only): its LOSO PLCC must beat the registered
+   ``fr_regressor_v1``'s by ≥ 0.005, else :class:`ReleaseGateError`, the decision is written
+   to the run folder and the registry is left alone;
+5. final training on every row (loss-curve plot), export, op-allowlist check, ORT-vs-JAX
+   parity check;
+6. int8 twin by dynamic PTQ, judged on the model's real inputs; over budget → no int8 file;
+7. NR only: calibration of the raw output against FR VMAF computed by vmafref;
+8. files written atomically (parameters, ONNX, int8, sidecar), the registry entry last.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vmafref.models import data, evaluation, nets, params_io, quantize, train
+from vmafref.models.allowlist import ModelArtifactError, enforce
+from vmafref.models.codec import CODEC_VOCAB, CODEC_VOCAB_VERSION
+from vmafref.models.export import export_onnx
+from vmafref.models.registry import find_entry, read_registry, upsert_entry
+from vmafref.models.sidecar import (
+    build_run_provenance,
+    canonical_json,
+    load_sidecar,
+    sha256_bytes,
+    tensor_specs,
+    validate_sidecar,
+    write_bytes_atomic,
+    write_json_atomic,
+)
+
+__all__ = [
+    "BuildOptions",
+    "Invocation",
+    "BuildResult",
+    "ReleaseGateError",
+    "PARITY_TOLERANCE",
+    "LICENSE",
+    "file_names",
+    "dataset_sha256",
+    "calibrate_nr",
+    "build_model",
+    "rebuild",
+]
+
+#: Largest |ORT − JAX| accepted on the export check (float32 graphs; conv sums reorder).
+PARITY_TOLERANCE = 1e-4
+LICENSE = "BSD-2-Clause-Patent"
+#: The NR calibration's quality gate, as the fork's calibrate_nr_threshold (§9 of its notes).
+CALIBRATION_MIN_SAMPLES = 10
+CALIBRATION_MIN_PLCC = 0.70
+
+
+class ReleaseGateError(ModelArtifactError):
+    """fr_regressor_v2 does not beat fr_regressor_v1 by the required lift; it does not ship."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildOptions:
+    """Everything that determines a build's bytes (recorded in the run provenance)."""
+
+    model_id: str
+    seed: int = 0
+    epochs: int | None = None
+    ship_gate_plcc: float = evaluation.SHIP_GATE_PLCC
+    budget_plcc: float = quantize.DEFAULT_BUDGET_PLCC
+    required_lift: float = evaluation.V2_REQUIRED_LIFT
+
+    def as_args(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Invocation:
+    """How the build was started: recorded verbatim in ``run_provenance``."""
+
+    entrypoint: str
+    argv: tuple[str, ...]
+    args: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildResult:
+    model_id: str
+    files: dict[str, bytes]  # registry file key -> bytes written
+    entry: dict
+    sidecar: dict
+    loso: evaluation.LosoResult
+
+
+def file_names(model_id: str) -> dict[str, str]:
+    """File names of a model inside the model folder."""
+    return {"params": f"{model_id}.params.msgpack", "onnx": f"{model_id}.onnx", "int8_onnx": f"{model_id}.int8.onnx",
+            "sidecar": f"{model_id}.json"}
+
+
+def dataset_sha256(dataset: data.Dataset) -> str:
+    """sha256 over a dataset's inputs (sorted by name), targets and source ids, each with its
+    name, dtype and shape, in native little-endian bytes."""
+    digest = hashlib.sha256()
+    columns = sorted(dataset.inputs.items()) + [("targets", dataset.targets),
+                                                ("source_id", np.asarray(dataset.source_id).astype("U"))]
+    for name, array in columns:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{name}\0{array.dtype.str}\0{array.shape}\0".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _train_config(options: BuildOptions) -> train.TrainConfig:
+    return train.TrainConfig(model_id=options.model_id, seed=options.seed, epochs=options.epochs)
+
+
+def _primary_output(model_id: str) -> str:
+    return nets.contract(model_id).output_names[0]
+
+
+def _loso(options: BuildOptions, dataset: data.Dataset, progress: bool) -> evaluation.LosoResult:
+    config = _train_config(options)
+    output = _primary_output(options.model_id)
+
+    def fit_predict(train_rows: np.ndarray, test_rows: np.ndarray) -> np.ndarray:
+        fold = train.train(config, dataset.select(train_rows), progress=False)
+        held_out = dataset.select(test_rows)
+        return train.predict(options.model_id, fold.params, held_out, standardizer=fold.standardizer)[output]
+
+    return evaluation.run_loso(dataset.source_id, dataset.targets, fit_predict,
+                               ship_gate_plcc=options.ship_gate_plcc, progress=progress)
+
+
+def _write_run_folder(run_dir: Path, model_id: str, loso: evaluation.LosoResult, target_label: str) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(run_dir / "loso_folds.md", evaluation.fold_table_markdown(loso, title=model_id).encode())
+    write_bytes_atomic(run_dir / "loso_folds.csv", evaluation.fold_table_csv(loso).encode())
+    write_json_atomic(run_dir / "loso.json", loso.as_dict())
+    evaluation.plot_scatter(loso, run_dir / "loso_scatter.png", title=model_id, target_label=target_label)
+
+
+def _baseline_plcc(registry_path: Path, baseline: str) -> float:
+    registry = read_registry(registry_path)
+    entry = find_entry(registry, baseline)
+    sidecar = load_sidecar(registry_path.parent / entry["sidecar"], expected_sha256=entry["sidecar_sha256"])
+    return float(sidecar["evaluation"]["plcc"]["mean"])
+
+
+def _eval_inputs(model_id: str, dataset: data.Dataset, result: train.TrainResult) -> dict[str, np.ndarray]:
+    """The graph's real inputs for the PTQ check: every row of the model's data, FR features
+    standardised with the shipped scaler (exactly what the graph sees when scoring)."""
+    names = nets.contract(model_id).input_names
+    arrays = train.model_inputs(model_id, dataset, result.standardizer)
+    return dict(zip(names, arrays))
+
+
+def _parity(onnx_bytes: bytes, eval_inputs: Mapping[str, np.ndarray], jax_outputs: np.ndarray, model_id: str) -> float:
+    ort_outputs = quantize.run_onnx(onnx_bytes, eval_inputs)
+    difference = float(np.max(np.abs(ort_outputs.astype(np.float64) - np.asarray(jax_outputs, np.float64))))
+    if difference > PARITY_TOLERANCE:
+        raise ModelArtifactError(f"{model_id}: exported graph differs from the Flax model by {difference} "
+                                 f"(> {PARITY_TOLERANCE})")
+    return difference
+
+
+def calibrate_nr(raw_scores: np.ndarray, fr_vmaf: np.ndarray, *, min_samples: int = CALIBRATION_MIN_SAMPLES,
+                 min_plcc: float = CALIBRATION_MIN_PLCC) -> dict[str, Any]:
+    r"""Least-squares map of raw NR output to FR VMAF, as the fork's calibrate_nr_threshold.
+
+    .. math::  \text{VMAF} \approx a\,\text{NR} + b, \qquad
+               \delta_{fast} = 2\,\sigma(\text{residuals}) \;(\text{ddof}=1)
+
+    Degenerate NR values (no spread) give ``a = 0``, ``b = mean(VMAF)``. Quality gate:
+    "weak" when ``n < min_samples`` or PLCC(NR, VMAF) < ``min_plcc`` (or undefined). Returns
+    the sidecar fields (slope and intercept rounded to 6 places, threshold, PLCC and sigma to
+    4, as the fork writes them). See specs/models/evaluation.md §4.
+    """
+    x = np.asarray(raw_scores, dtype=np.float64).ravel()
+    y = np.asarray(fr_vmaf, dtype=np.float64).ravel()
+    n = x.size
+    sxx = float(np.sum((x - x.mean()) ** 2))
+    if n >= 2 and sxx > 0.0:
+        slope = float(np.sum((x - x.mean()) * (y - y.mean())) / sxx)
+        intercept = float(y.mean() - slope * x.mean())
+    else:
+        slope, intercept = 0.0, float(y.mean()) if n else 0.0
+    residuals = y - (slope * x + intercept)
+    sigma = float(np.std(residuals, ddof=1)) if n >= 2 else float("nan")
+    threshold = 2.0 * sigma if n >= 2 else 8.0
+    try:
+        correlation = evaluation.plcc(x, y)
+    except evaluation.EvaluationError:
+        correlation = float("nan")
+    reasons = []
+    if n < min_samples:
+        reasons.append(f"n={n} < min_samples={min_samples}")
+    if not np.isfinite(correlation) or correlation < min_plcc:
+        reasons.append(f"plcc={correlation:.4f} < min_plcc={min_plcc}")
+    return {
+        "calibration_slope": round(slope, 6),
+        "calibration_intercept": round(intercept, 6),
+        "calibration_threshold": round(threshold, 4),
+        "calibration": {"target": "vmaf_v0.6.1 (vmafref fixed-point features) of each frame against its clean "
+                                  "reference", "n_samples": int(n),
+                        "plcc": round(correlation, 4) if np.isfinite(correlation) else -1.0,
+                        "sigma": round(sigma, 4) if np.isfinite(sigma) else -1.0,
+                        "min_samples": int(min_samples), "min_plcc": float(min_plcc),
+                        "quality_status": "weak" if reasons else "accepted", "quality_reasons": reasons},
+    }
+
+
+def _nr_fr_vmaf(dataset: data.Dataset) -> np.ndarray:
+    """FR VMAF of every NR smoke frame against its source's clean (``none``) frame, computed
+    with vmafref's fixed-point extractors and the vmaf_v0.6.1 model (single-frame pairs)."""
+    from vmafref.vmaf_model import load_model
+
+    teacher = load_model("vmaf_v0.6.1")
+    frames = np.rint(np.asarray(dataset.inputs["input"], np.float64)[:, 0] * 255.0).astype(np.uint8)
+    distortion = np.asarray(dataset.meta["distortion"])
+    references = {}
+    for index, source in enumerate(dataset.source_id):
+        if distortion[index] == "none":
+            references[str(source)] = frames[index]
+    scores = []
+    for index, source in enumerate(dataset.source_id):
+        row = data.fr_feature_rows(references[str(source)][None], frames[index][None])[0]
+        scores.append(teacher.predict(row))
+    return np.asarray(scores, dtype=np.float64)
+
+
+def _target_label(model_id: str) -> str:
+    return {"nr_metric_v1": "MOS-like smoke target", "learned_filter_v1": "clean luma (pixels)"}.get(
+        model_id, "vmaf_v0.6.1 teacher")
+
+
+def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir: str | os.PathLike,
+                invocation: Invocation, registry_path: str | os.PathLike | None = None, register: bool = True,
+                progress: bool = True) -> BuildResult:
+    """Builds ``options.model_id`` (see the module docstring) into ``model_dir``.
+
+    ``registry_path`` (default ``model_dir/registry.json``) is both where the entry goes and
+    where the v2 release gate reads v1's LOSO PLCC. ``register=False`` writes the files but
+    not the registry entry (used by the audit, which compares bytes only).
+    """
+    model_id = options.model_id
+    model_dir, runs_dir = Path(model_dir), Path(runs_dir)
+    registry_path = Path(registry_path) if registry_path is not None else model_dir / "registry.json"
+    run_dir = runs_dir / model_id
+    contract = nets.contract(model_id)
+    names = file_names(model_id)
+
+    def say(message: str) -> None:
+        if progress:
+            print(f"[{model_id}] {message}", file=sys.stderr, flush=True)
+
+    dataset = data.smoke_dataset(model_id, options.seed)
+    data_digest = dataset_sha256(dataset)
+    say(f"smoke data: {len(dataset)} rows, {len(dataset.sources())} sources, sha256 {data_digest[:16]}")
+
+    loso = _loso(options, dataset, progress)
+    _write_run_folder(run_dir, model_id, loso, _target_label(model_id))
+    say(f"LOSO PLCC {loso.as_dict()['plcc']['mean']:.4f} ± {loso.as_dict()['plcc']['std']:.4f}")
+    if not loso.passed:
+        raise evaluation.ShipGateError(f"{model_id}: mean LOSO PLCC {loso.mean_plcc:.4f} is below the ship gate "
+                                       f"{options.ship_gate_plcc}; the registry is left untouched "
+                                       f"(fold table in {run_dir / 'loso_folds.md'})")
+    release = None
+    if model_id == "fr_regressor_v2":
+        decision = evaluation.release_gate(loso.mean_plcc, _baseline_plcc(registry_path, "fr_regressor_v1"),
+                                           required_lift=options.required_lift)
+        release = decision.as_dict()
+        write_json_atomic(run_dir / "release_decision.json", release)
+        say(f"release gate vs fr_regressor_v1: lift {decision.lift:+.4f} (needs {decision.required_lift}) -> "
+            f"{'ships' if decision.ships else 'does not ship'}")
+        if not decision.ships:
+            raise ReleaseGateError(f"fr_regressor_v2 LOSO PLCC {decision.candidate_loso_plcc:.4f} beats "
+                                   f"fr_regressor_v1's {decision.baseline_loso_plcc:.4f} by {decision.lift:+.4f}, less "
+                                   f"than the required {decision.required_lift}; v2 does not ship "
+                                   f"(decision in {run_dir / 'release_decision.json'})")
+
+    final = train.train(_train_config(options), dataset, progress=progress)
+    evaluation.plot_loss_curve({"epoch_loss": final.history["epoch_loss"]}, run_dir / "loss_curve.png",
+                               title=f"{model_id}: final training on all sources")
+    params_bytes = params_io.params_bytes(final.params)
+
+    onnx_bytes = export_onnx(model_id, final.params)
+    import onnx
+
+    enforce(onnx.load_model_from_string(onnx_bytes), "fp32", what=f"{model_id} export")
+    eval_inputs = _eval_inputs(model_id, dataset, final)
+    jax_outputs = train.predict(model_id, final.params, dataset, standardizer=final.standardizer)[contract.output_names[0]]
+    parity = _parity(onnx_bytes, eval_inputs, jax_outputs, model_id)
+    say(f"exported {len(onnx_bytes)} bytes, max |ORT - JAX| {parity:.2e}")
+
+    quant = quantize.quantize_model(onnx_bytes, eval_inputs, budget=options.budget_plcc)
+    verdict = quant.verdict
+    say(f"int8: PLCC drop {verdict.plcc_drop:.6f} (budget {verdict.budget}) -> "
+        f"{'ships' if quant.shipped else 'not shipped'}")
+
+    files = {"params": params_bytes, "onnx": onnx_bytes}
+    if quant.shipped:
+        files["int8_onnx"] = quant.int8_bytes
+    digests = {key: sha256_bytes(value) for key, value in files.items()}
+
+    in_sample = {k: float(final.metrics[f"in_sample_{k}"]) for k in ("plcc", "srocc", "rmse")} \
+        if contract.kind != "filter" else {"plcc": evaluation.plcc(jax_outputs, dataset.targets),
+                                          "srocc": evaluation.srocc(jax_outputs, dataset.targets),
+                                          "rmse": evaluation.rmse(jax_outputs, dataset.targets)}
+    standardizer = final.standardizer.as_dict() if final.standardizer is not None else None
+    sidecar: dict[str, Any] = {
+        "schema_version": 1,
+        "id": model_id,
+        "kind": contract.kind,
+        "column_name": "nr_mos_score" if model_id == "nr_metric_v1" else model_id,
+        "onnx": names["onnx"], "sha256": digests["onnx"], "opset": 17,
+        "params": names["params"], "params_sha256": digests["params"],
+        "inputs": tensor_specs(contract.input_names, contract.input_shapes, contract.dtypes[:len(contract.input_names)]),
+        "outputs": tensor_specs(contract.output_names, contract.output_shapes,
+                                contract.dtypes[len(contract.input_names):]),
+        "parameter_count": contract.parameter_count,
+        "model_config": contract.config_dict(),
+        "feature_order": list(contract.feature_order or ()),
+        "feature_mean": standardizer["feature_mean"] if standardizer else None,
+        "feature_std": standardizer["feature_std"] if standardizer else None,
+        "codec_vocab": list(CODEC_VOCAB) if contract.num_codecs else [],
+        "codec_vocab_version": CODEC_VOCAB_VERSION if contract.num_codecs else None,
+        "num_codecs": contract.num_codecs,
+        "preprocessing": _preprocessing(contract.kind),
+        "training": {"dataset": dataset.description, "seed": options.seed, "n_rows": len(dataset),
+                     "n_sources": len(dataset.sources()), "config": final.config, "in_sample": in_sample,
+                     "final_loss": float(final.metrics["final_loss"])},
+        "evaluation": loso.as_dict(),
+        "release_gate": release,
+        "quantization": {"method": "onnxruntime.quantize_dynamic", "weight_type": quantize.WEIGHT_TYPE,
+                         "budget_plcc": verdict.budget, "plcc_drop": verdict.plcc_drop,
+                         "max_abs_error": verdict.max_abs_error, "n_eval_inputs": len(dataset),
+                         "eval_inputs_sha256": quant.eval_inputs_sha256,
+                         "eval_inputs": f"every row of the training data ({dataset.description})",
+                         "int8_onnx": names["int8_onnx"] if quant.shipped else None,
+                         "int8_sha256": digests.get("int8_onnx"), "shipped": quant.shipped},
+        "smoke": True,
+        "license": LICENSE,
+    }
+    if contract.kind == "nr":
+        raw = np.asarray(jax_outputs, dtype=np.float64)
+        calibration = calibrate_nr(raw, _nr_fr_vmaf(dataset))
+        sidecar.update(calibration)
+        say(f"calibration: slope {calibration['calibration_slope']}, intercept "
+            f"{calibration['calibration_intercept']}, threshold {calibration['calibration_threshold']} "
+            f"({calibration['calibration']['quality_status']})")
+    sidecar["run_provenance"] = build_run_provenance(
+        entrypoint=invocation.entrypoint, argv=invocation.argv, args=invocation.args, seed=options.seed,
+        inputs={"smoke_dataset": data_digest}, outputs=digests)
+    validate_sidecar(sidecar, where=names["sidecar"])
+    sidecar_bytes = canonical_json(sidecar)
+    files["sidecar"] = sidecar_bytes
+
+    for key, payload in files.items():
+        write_bytes_atomic(model_dir / names[key], payload)
+    if not quant.shipped:
+        (model_dir / names["int8_onnx"]).unlink(missing_ok=True)
+    entry = {"id": model_id, "kind": contract.kind, "onnx": names["onnx"], "sha256": digests["onnx"], "opset": 17,
+             "sidecar": names["sidecar"], "sidecar_sha256": sha256_bytes(sidecar_bytes), "params": names["params"],
+             "params_sha256": digests["params"], "int8_onnx": names["int8_onnx"] if quant.shipped else None,
+             "int8_sha256": digests.get("int8_onnx"), "quant_plcc_drop": verdict.plcc_drop,
+             "quant_budget_plcc": verdict.budget, "loso_plcc": loso.as_dict()["plcc"]["mean"], "license": LICENSE,
+             "smoke": True}
+    if register:
+        upsert_entry(registry_path, entry)
+        say(f"registered in {registry_path.name}")
+    return BuildResult(model_id=model_id, files=files, entry=entry, sidecar=sidecar, loso=loso)
+
+
+def _preprocessing(kind: str) -> dict[str, str]:
+    if kind == "nr":
+        return {"picture": "distorted", "luma_scale": "x / (2**bitdepth - 1)",
+                "resize": "area 224x224 (coverage-weighted box average, aspect ratio not kept)", "scaler": "none"}
+    if kind == "filter":
+        return {"picture": "distorted", "luma_scale": "x / (2**bitdepth - 1)", "resize": "none (any HxW)",
+                "scaler": "none"}
+    return {"picture": "none", "luma_scale": "n/a (feature vectors)", "resize": "n/a",
+            "scaler": "sidecar"}
+
+
+def rebuild(model_id: str, *, registry_path: str | os.PathLike, source: str, out_dir: str | os.PathLike
+            ) -> dict[str, str | None]:
+    """Rebuilds a registry entry's files into ``out_dir``; returns ``{file key: sha256}``.
+
+    Runs inside the audit's fresh, pinned child process (specs/models/audit.md §2).
+    """
+    registry_path, out_dir = Path(registry_path), Path(out_dir)
+    entry = find_entry(read_registry(registry_path), model_id)
+    sidecar = load_sidecar(registry_path.parent / entry["sidecar"], expected_sha256=entry["sidecar_sha256"])
+    provenance = sidecar["run_provenance"]
+    recorded = dict(provenance["args"])
+    options = BuildOptions(**{f.name: recorded[f.name] for f in dataclasses.fields(BuildOptions) if f.name in recorded})
+    if source == "training":
+        invocation = Invocation(provenance["entrypoint"], tuple(provenance["argv"]), recorded)
+        result = build_model(options, model_dir=out_dir, runs_dir=out_dir / "runs", invocation=invocation,
+                             registry_path=registry_path, register=False, progress=False)
+        digests: dict[str, str | None] = {key: sha256_bytes(value) for key, value in result.files.items()}
+        digests.setdefault("int8_onnx", None)
+        return digests
+    if source != "params":
+        raise ValueError(f"unknown rebuild source {source!r}")
+    payload = (registry_path.parent / entry["params"]).read_bytes()
+    if sha256_bytes(payload) != entry["params_sha256"]:
+        raise ModelArtifactError(f"{entry['params']} does not hash to its registry pin")
+    params = params_io.params_from_bytes(payload)
+    onnx_bytes = export_onnx(model_id, params, **sidecar["model_config"])
+    import onnx
+
+    enforce(onnx.load_model_from_string(onnx_bytes), "fp32", what=f"{model_id} export")
+    dataset = data.smoke_dataset(model_id, options.seed)
+    standardizer = None
+    if sidecar["kind"] == "fr":
+        from vmafref.models.standardize import Standardizer
+
+        standardizer = Standardizer.from_dict(sidecar)
+    names = nets.contract(model_id).input_names
+    eval_inputs = dict(zip(names, train.model_inputs(model_id, dataset, standardizer)))
+    quant = quantize.quantize_model(onnx_bytes, eval_inputs, budget=entry["quant_budget_plcc"])
+    write_bytes_atomic(out_dir / f"{model_id}.onnx", onnx_bytes)
+    digests = {"onnx": sha256_bytes(onnx_bytes), "int8_onnx": None}
+    if quant.shipped:
+        write_bytes_atomic(out_dir / f"{model_id}.int8.onnx", quant.int8_bytes)
+        digests["int8_onnx"] = sha256_bytes(quant.int8_bytes)
+    return digests
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the fresh, pinned process that ``vmafref train`` starts (see
+    :func:`vmafref.models.cli.run_pinned`); exit 3 when a gate refuses the model.
+
+    Arguments: ``MODEL --seed S [--epochs E] --model-dir D --runs-dir R --ship-gate G
+    --budget B --argv-json JSON``; the caller's argv (as the user typed it) is recorded.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m vmafref.models.pipeline")
+    parser.add_argument("model", choices=nets.MODEL_IDS)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--ship-gate", type=float, default=evaluation.SHIP_GATE_PLCC)
+    parser.add_argument("--budget", type=float, default=quantize.DEFAULT_BUDGET_PLCC)
+    parser.add_argument("--model-dir", required=True)
+    parser.add_argument("--runs-dir", required=True)
+    parser.add_argument("--argv-json", required=True)
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    options = BuildOptions(model_id=args.model, seed=args.seed, epochs=args.epochs, ship_gate_plcc=args.ship_gate,
+                           budget_plcc=args.budget)
+    invocation = Invocation("vmafref train", tuple(json.loads(args.argv_json)), options.as_args())
+    try:
+        result = build_model(options, model_dir=args.model_dir, runs_dir=args.runs_dir, invocation=invocation,
+                             progress=not args.quiet)
+    except (evaluation.ShipGateError, ReleaseGateError) as error:
+        print(f"REFUSED: {error}", file=sys.stderr)
+        return 3
+    entry = result.entry
+    print(json.dumps({"id": entry["id"], "sha256": entry["sha256"], "int8_sha256": entry["int8_sha256"],
+                      "loso_plcc": entry["loso_plcc"], "quant_plcc_drop": entry["quant_plcc_drop"]}, sort_keys=True))
+    return 0
+

@@ -1,0 +1,150 @@
+"""Tests for vmafref.models.evaluation (specs/models/evaluation.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from vmafref.models.evaluation import (
+    EvaluationError,
+    fold_table_csv,
+    fold_table_markdown,
+    loso_splits,
+    plcc,
+    plot_loss_curve,
+    plot_scatter,
+    release_gate,
+    rmse,
+    run_loso,
+    srocc,
+)
+from vmafref.models.pipeline import calibrate_nr
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_loso_splits_hold_out_each_source_once():
+    ids = ["b", "a", "c", "a", "b", "c", "a"]
+    splits = loso_splits(ids)
+    assert [s for s, _, _ in splits] == ["a", "b", "c"]
+    for source, train, test in splits:
+        assert set(np.asarray(ids)[test]) == {source}
+        assert source not in set(np.asarray(ids)[train])
+        assert sorted(np.concatenate([train, test]).tolist()) == list(range(len(ids)))
+    with pytest.raises(EvaluationError, match="two sources"):
+        loso_splits(["a", "a"])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=4, max_size=40), st.integers(0, 2**31 - 1))
+def test_srocc_uses_average_ranks(values, seed):
+    x = np.asarray(values, dtype=np.float64)
+    y = x + np.random.default_rng(seed).normal(size=x.size)
+    if np.ptp(x) == 0:
+        with pytest.raises(EvaluationError):
+            srocc(x, y)
+        return
+    assert srocc(x, y) == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
+
+
+def test_metrics_against_scipy_and_numpy():
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=50)
+    p = y + 0.3 * rng.normal(size=50)
+    assert plcc(p, y) == pytest.approx(stats.pearsonr(p, y).statistic, abs=1e-12)
+    assert rmse(p, y) == pytest.approx(np.sqrt(np.mean((p - y) ** 2)))
+    with pytest.raises(EvaluationError, match="constant"):
+        plcc(np.ones(5), y[:5])
+
+
+def test_run_loso_fits_only_on_training_folds():
+    """A fit_predict that remembers its training rows: the held-out source is never among them."""
+    ids = np.repeat(["s0", "s1", "s2"], 6)
+    targets = np.arange(ids.size, dtype=np.float64)
+    seen = []
+
+    def fit_predict(train, test):
+        seen.append((set(ids[train]), set(ids[test])))
+        mean = targets[train].mean()  # a "standardiser" fitted on the training fold
+        return targets[test] - mean + mean + 0.01 * np.arange(test.size)
+
+    result = run_loso(ids, targets, fit_predict)
+    for train_sources, test_sources in seen:
+        assert not train_sources & test_sources
+    assert len(result.folds) == 3
+    summary = result.as_dict()
+    values = [f.plcc for f in result.folds]
+    assert summary["plcc"]["mean"] == pytest.approx(np.mean(values))
+    assert summary["plcc"]["std"] == pytest.approx(np.std(values, ddof=1))
+    assert summary["passed"] == (summary["plcc"]["mean"] >= 0.95)
+    table = fold_table_markdown(result, title="demo")
+    assert "| s1 |" in table and "mean ± std" in table
+    assert fold_table_csv(result).count("\n") == 4
+
+
+def test_ship_gate_fails_on_noise_predictions():
+    ids = np.repeat(["a", "b", "c"], 10)
+    targets = np.tile(np.arange(10.0), 3)
+    result = run_loso(ids, targets, lambda train, test: np.random.default_rng(test[0]).normal(size=test.size))
+    assert not result.passed
+
+
+def test_release_gate_needs_the_full_lift():
+    assert release_gate(0.9560, 0.9500).ships
+    assert release_gate(0.9550, 0.9500, required_lift=0.005).ships
+    assert not release_gate(0.9549, 0.9500).ships
+    assert not release_gate(0.9400, 0.9500).ships
+    decision = release_gate(0.97, 0.96).as_dict()
+    assert decision["lift"] == pytest.approx(0.01) and decision["baseline"] == "fr_regressor_v1"
+
+
+def test_calibration_is_ordinary_least_squares_with_two_sigma_threshold():
+    rng = np.random.default_rng(5)
+    nr = rng.uniform(1, 5, 40)
+    fr = 20.0 * nr + 3.0 + rng.normal(scale=2.0, size=40)
+    fit = calibrate_nr(nr, fr)
+    slope, intercept = np.polyfit(nr, fr, 1)
+    assert fit["calibration_slope"] == pytest.approx(round(slope, 6))
+    assert fit["calibration_intercept"] == pytest.approx(round(intercept, 6))
+    residuals = fr - (fit["calibration_slope"] * nr + fit["calibration_intercept"])
+    assert fit["calibration_threshold"] == pytest.approx(2 * np.std(residuals, ddof=1), abs=1e-3)
+    assert fit["calibration"]["quality_status"] == "accepted"
+    weak = calibrate_nr(nr[:5], fr[:5])
+    assert weak["calibration"]["quality_status"] == "weak"
+    degenerate = calibrate_nr(np.ones(12), fr[:12])
+    assert degenerate["calibration_slope"] == 0.0
+    assert degenerate["calibration_intercept"] == pytest.approx(round(fr[:12].mean(), 6))
+
+
+def test_plots_are_written(tmp_path):
+    ids = np.repeat(["a", "b"], 5)
+    targets = np.arange(10.0)
+    result = run_loso(ids, targets, lambda train, test: targets[test] + 0.1)
+    plot_scatter(result, tmp_path / "scatter.png", title="demo")
+    plot_loss_curve({"epoch_loss": [1.0, 0.5, 0.25]}, tmp_path / "loss.png", title="demo")
+    for name in ("scatter.png", "loss.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_registered_models_pass_the_ship_gate_and_v2_decision_is_recorded():
+    registry = ROOT / "model" / "tiny" / "registry.json"
+    if not registry.exists():
+        pytest.skip("no registry committed yet")
+    for entry in json.loads(registry.read_text())["models"]:
+        sidecar = json.loads((registry.parent / entry["sidecar"]).read_text())
+        assert sidecar["evaluation"]["passed"] and entry["loso_plcc"] >= 0.95
+        run_dir = registry.parent / "runs" / entry["id"]
+        for name in ("loso_folds.md", "loso_scatter.png", "loss_curve.png"):
+            assert (run_dir / name).exists(), f"{entry['id']}: {name} missing"
+    decision = registry.parent / "runs" / "fr_regressor_v2" / "release_decision.json"
+    if decision.exists():
+        data = json.loads(decision.read_text())
+        ids = {e["id"] for e in json.loads(registry.read_text())["models"]}
+        assert data["ships"] == ("fr_regressor_v2" in ids)
+        assert data["ships"] == (data["lift"] >= data["required_lift"])
