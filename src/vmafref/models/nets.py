@@ -19,7 +19,6 @@ module, the parameters and the exporters all come from one place::
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -265,7 +264,10 @@ class LearnedFilter(nn.Module):
             r = nn.relu(r)
             r = nn.Conv(self.width, (3, 3), padding=pad, name=f"block{block}_conv1")(r)
             h = h + r
-        residual = nn.Conv(1, (3, 3), padding=pad, name="exit")(h)
+        # Zero-initialised exit: the untrained filter is the identity on [0, 1] and training
+        # only learns a correction (specs/models/learned_filter_v1.md §3).
+        residual = nn.Conv(1, (3, 3), padding=pad, kernel_init=nn.initializers.zeros,
+                           bias_init=nn.initializers.zeros, name="exit")(h)
         out = jnp.clip(x_in + residual, 0.0, 1.0)
         return {"output": jnp.transpose(out, (0, 3, 1, 2))}
 
@@ -366,7 +368,3 @@ def apply(model_id: str, params, *inputs, train: bool = False, rngs=None, **conf
     variables = params if "params" in params else {"params": params}
     return module.apply(variables, *inputs, train=train, rngs=rngs)
 
-
-def _gelu_reference(x):
-    """Exact GELU, ``x/2 · (1 + erf(x/√2))`` (used by tests and the reference exporter)."""
-    return 0.5 * x * (1.0 + jax.scipy.special.erf(x / math.sqrt(2.0)))

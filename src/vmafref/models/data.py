@@ -1,0 +1,338 @@
+"""Small deterministic training sets the project makes itself (smoke data).
+
+Until the real corpus is built, every network can be trained end to end on data generated
+here from a seed, in well under a minute, with nothing cached:
+
+* **FR** (``fr_regressor_v1``/``v2``): seeded synthetic clips (smooth 1/f textures with
+  edges, moving by a few pixels per frame), each distorted by blur, noise or 8×8 block-DCT
+  quantisation at three strengths (plus the undistorted pair); feature rows come from
+  vmafref's own fixed-point extractors (``adm``, ``vif``, ``motion``) and the target is the
+  ``vmaf_v0.6.1`` teacher score computed by :mod:`vmafref.vmaf_model` from those features;
+* **NR** (``nr_metric_v1``): 224×224 luma frames of the same kind with a MOS-like target that
+  falls with the distortion strength;
+* **filter** (``learned_filter_v1``): (degraded, clean) pairs, degraded by Gaussian blur
+  σ=1.2 and block-DCT quantisation (a JPEG-like recipe without a JPEG library).
+
+Every row carries a ``source_id`` (9 sources) for leave-one-source-out evaluation.
+:func:`synthetic_feature_table` is a separate, purely synthetic FR table (no extractors, no
+teacher) for exercising the training path quickly. See specs/models/fr_regressor_v1.md §6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.fft
+import scipy.ndimage
+
+from vmafref.models.codec import codec_onehot
+from vmafref.models.nets import CANONICAL6_FEATURES, FEATURE_SETS, MODEL_IDS, resolve_config
+
+__all__ = [
+    "Dataset",
+    "SmokeDataError",
+    "NUM_SOURCES",
+    "DISTORTIONS",
+    "DISTORTION_CODEC_TAG",
+    "synthetic_texture_clip",
+    "distort",
+    "fr_feature_rows",
+    "smoke_dataset",
+    "synthetic_feature_table",
+    "hash_seed",
+]
+
+NUM_SOURCES = 9
+#: distortion kind -> parameter per strength level 1..3 (blur σ, noise σ, DCT step).
+DISTORTIONS: dict[str, tuple[float, float, float]] = {
+    "blur": (0.6, 1.2, 2.4),
+    "noise": (3.0, 8.0, 20.0),
+    "blockdct": (8.0, 24.0, 64.0),
+}
+#: Codec tag of each distortion kind in the FR smoke set. These are labels that make the
+#: ``codec_onehot`` input informative on synthetic data (block edges ~ x264, smoothing ~ x265),
+#: not claims about any encoder.
+DISTORTION_CODEC_TAG: dict[str, str | None] = {"none": None, "blur": "x265", "noise": None, "blockdct": "x264"}
+
+_FR_SIZE = (64, 96)  # height, width of the FR smoke clips
+_FR_FRAMES = 4
+_NR_SIZE = 224
+_FILTER_SIZE = 64
+_FILTER_CROPS = 4
+
+
+class SmokeDataError(RuntimeError):
+    """Smoke data cannot be made (a component it needs is missing or misbehaves)."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Rows for one model: ``inputs`` by contract input name, ``targets``, ``source_id``.
+
+    FR ``features`` are raw (not standardised; :func:`vmafref.models.train.train` fits the
+    standardizer). ``meta`` holds per-row side information (distortion, strength, codec, ...)
+    as arrays of length N.
+    """
+
+    model_id: str
+    inputs: dict[str, np.ndarray]
+    targets: np.ndarray
+    source_id: np.ndarray
+    feature_order: tuple[str, ...] | None = None
+    meta: dict[str, np.ndarray] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self):
+        n = len(self.targets)
+        for name, array in list(self.inputs.items()) + [("source_id", self.source_id)] + list(self.meta.items()):
+            if len(array) != n:
+                raise ValueError(f"dataset column {name!r} has {len(array)} rows, targets have {n}")
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def sources(self) -> tuple[str, ...]:
+        """Distinct source ids, sorted."""
+        return tuple(sorted(set(self.source_id.tolist())))
+
+    def select(self, rows: np.ndarray | Sequence[int]) -> Dataset:
+        """The rows ``rows`` (indices or a boolean mask), in that order."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        return Dataset(self.model_id, {k: v[rows] for k, v in self.inputs.items()}, self.targets[rows],
+                       self.source_id[rows], self.feature_order, {k: v[rows] for k, v in self.meta.items()},
+                       self.description)
+
+    def without_source(self, source: str) -> Dataset:
+        """Every row except those of ``source`` (leave-one-source-out training fold)."""
+        return self.select(self.source_id != source)
+
+    def only_source(self, source: str) -> Dataset:
+        """The rows of ``source`` (leave-one-source-out held-out fold)."""
+        return self.select(self.source_id == source)
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic clips and distortions
+
+
+def synthetic_texture_clip(seed: int, source: int, height: int, width: int, frames: int) -> np.ndarray:
+    """A uint8 ``[frames, height, width]`` clip: 1/f^α texture plus rectangles, translating.
+
+    ``α`` (1.4–2.4), the rectangles and the per-frame shift (0–2 px on each axis) are drawn
+    from ``np.random.default_rng([seed, source])``; each source is a distinct content.
+    """
+    rng = np.random.default_rng([seed, source])
+    margin = 2 * frames + 2
+    ch, cw = height + margin, width + margin
+    alpha = rng.uniform(1.4, 2.4)
+    fy = np.fft.fftfreq(ch)[:, None]
+    fx = np.fft.fftfreq(cw)[None, :]
+    radius = np.sqrt(fx * fx + fy * fy)
+    radius[0, 0] = 1.0
+    spectrum = (rng.standard_normal((ch, cw)) + 1j * rng.standard_normal((ch, cw))) / radius ** alpha
+    spectrum[0, 0] = 0.0
+    canvas = np.real(np.fft.ifft2(spectrum))
+    canvas = (canvas - canvas.mean()) / (canvas.std() + 1e-12)
+    for _ in range(int(rng.integers(2, 6))):
+        y0, x0 = int(rng.integers(0, ch - 8)), int(rng.integers(0, cw - 8))
+        y1, x1 = y0 + int(rng.integers(6, ch // 2)), x0 + int(rng.integers(6, cw // 2))
+        canvas[y0:y1, x0:x1] += rng.uniform(-1.5, 1.5)
+    contrast = rng.uniform(25.0, 50.0)
+    canvas = np.clip(128.0 + contrast * canvas, 16.0, 235.0)
+    dy, dx = int(rng.integers(0, 3)), int(rng.integers(0, 3))
+    clip = np.stack([canvas[t * dy:t * dy + height, t * dx:t * dx + width] for t in range(frames)])
+    return np.rint(clip).astype(np.uint8)
+
+
+def _block_dct_quantise(frame: np.ndarray, step: float) -> np.ndarray:
+    h, w = frame.shape
+    ph, pw = -h % 8, -w % 8
+    padded = np.pad(frame, ((0, ph), (0, pw)), mode="edge")
+    blocks = padded.reshape(padded.shape[0] // 8, 8, padded.shape[1] // 8, 8).transpose(0, 2, 1, 3)
+    coefficients = scipy.fft.dctn(blocks, type=2, axes=(2, 3), norm="ortho")
+    # Finer steps for the lowest frequencies, as JPEG's tables do.
+    weight = 1.0 + 0.25 * (np.arange(8)[:, None] + np.arange(8)[None, :])
+    quantised = np.rint(coefficients / (step * weight)) * (step * weight)
+    restored = scipy.fft.idctn(quantised, type=2, axes=(2, 3), norm="ortho")
+    return restored.transpose(0, 2, 1, 3).reshape(padded.shape)[:h, :w]
+
+
+def distort(frame: np.ndarray, kind: str, level: int, seed: int) -> np.ndarray:
+    """Distort a uint8 frame with ``kind`` at ``level`` (0 = untouched, 1..3); returns uint8.
+
+    ``blur``: Gaussian, σ from :data:`DISTORTIONS`; ``noise``: additive Gaussian noise drawn
+    from ``np.random.default_rng(seed)``; ``blockdct``: 8×8 orthonormal DCT quantisation with
+    frequency-weighted steps.
+    """
+    if kind not in DISTORTIONS and kind != "none":
+        raise ValueError(f"unknown distortion {kind!r}; known: none, {', '.join(DISTORTIONS)}")
+    if level == 0 or kind == "none":
+        return frame.copy()
+    if level not in (1, 2, 3):
+        raise ValueError(f"distortion level must be 0..3, got {level}")
+    x = frame.astype(np.float64)
+    parameter = DISTORTIONS[kind][level - 1]
+    if kind == "blur":
+        x = scipy.ndimage.gaussian_filter(x, parameter, mode="reflect")
+    elif kind == "noise":
+        x = x + parameter * np.random.default_rng(seed).standard_normal(x.shape)
+    else:
+        x = _block_dct_quantise(x, parameter)
+    return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+
+
+def _conditions() -> list[tuple[str, int]]:
+    return [("none", 0)] + [(kind, level) for kind in DISTORTIONS for level in (1, 2, 3)]
+
+
+# --------------------------------------------------------------------------------------------
+# FR: features from vmafref's extractors, vmaf_v0.6.1 teacher
+
+
+def fr_feature_rows(reference: np.ndarray, distorted: np.ndarray) -> list[dict[str, float]]:
+    """Per-frame output keys of the fixed-point ``adm``, ``vif`` and ``motion`` extractors.
+
+    ``reference``/``distorted`` are uint8 ``[frames, height, width]`` clips.
+    """
+    from vmafref.features import get_extractor
+
+    frames, height, width = reference.shape
+    try:
+        extractors = [get_extractor(name)(width=width, height=height, bitdepth=8) for name in ("adm", "vif", "motion")]
+    except (ImportError, AttributeError) as error:
+        raise SmokeDataError(f"FR smoke data needs vmafref's adm/vif/motion extractors: {error}") from error
+    rows: list[dict[str, float]] = [{} for _ in range(frames)]
+    for extractor in extractors:
+        for index in range(frames):
+            for frame, values in extractor.extract(index, reference[index], distorted[index]).items():
+                rows[frame].update(values)
+        for frame, values in extractor.flush().items():
+            rows[frame].update(values)
+    return rows
+
+
+def _fr_smoke(model_id: str, seed: int, **config) -> Dataset:
+    from vmafref.vmaf_model import load_model
+
+    cfg = resolve_config(model_id, **config)
+    order = CANONICAL6_FEATURES if model_id == "fr_regressor_v1" else FEATURE_SETS[cfg["feature_set"]]
+    teacher = load_model("vmaf_v0.6.1")
+    height, width = _FR_SIZE
+    features, targets, sources, codecs, kinds, levels = [], [], [], [], [], []
+    for source in range(NUM_SOURCES):
+        reference = synthetic_texture_clip(seed, source, height, width, _FR_FRAMES)
+        for condition, (kind, level) in enumerate(_conditions()):
+            distorted = np.stack([distort(frame, kind, level, seed=hash_seed(seed, source, condition, t))
+                                  for t, frame in enumerate(reference)])
+            for row in fr_feature_rows(reference, distorted):
+                missing = [key for key in order if key not in row]
+                if missing:
+                    raise SmokeDataError(f"extractors did not produce {', '.join(missing)}")
+                features.append([row[key] for key in order])
+                targets.append(teacher.predict(row))
+                sources.append(f"synthetic{source:02d}")
+                codecs.append(DISTORTION_CODEC_TAG[kind])
+                kinds.append(kind)
+                levels.append(level)
+    inputs = {"features": np.asarray(features, dtype=np.float64)}
+    if cfg.get("num_codecs", 0):
+        inputs["codec_onehot"] = codec_onehot(codecs)
+    return Dataset(model_id, inputs, np.asarray(targets, dtype=np.float64), np.asarray(sources), tuple(order),
+                   {"codec": np.asarray([c or "unknown" for c in codecs]), "distortion": np.asarray(kinds),
+                    "level": np.asarray(levels)},
+                   f"FR smoke set: {NUM_SOURCES} synthetic sources, vmaf_v0.6.1 teacher, seed {seed}")
+
+
+def hash_seed(*parts: int) -> int:
+    """A 63-bit seed derived from integers (stable: no Python ``hash``)."""
+    return int(np.random.SeedSequence(list(parts)).generate_state(2, dtype=np.uint32).view(np.uint64)[0] >> 1)
+
+
+# --------------------------------------------------------------------------------------------
+# NR and filter
+
+
+def _nr_smoke(seed: int) -> Dataset:
+    frames, targets, sources, kinds, levels = [], [], [], [], []
+    for source in range(NUM_SOURCES):
+        clean = synthetic_texture_clip(seed, source, _NR_SIZE, _NR_SIZE, 1)[0]
+        for condition, (kind, level) in enumerate(_conditions()):
+            frame = distort(clean, kind, level, seed=hash_seed(seed, source, condition))
+            frames.append(frame.astype(np.float32)[None] / np.float32(255.0))
+            # MOS-like 1..5 target falling with strength (a synthetic label, not a rating).
+            targets.append(4.6 - 1.2 * level)
+            sources.append(f"synthetic{source:02d}")
+            kinds.append(kind)
+            levels.append(level)
+    return Dataset("nr_metric_v1", {"input": np.stack(frames)}, np.asarray(targets, dtype=np.float64),
+                   np.asarray(sources), None, {"distortion": np.asarray(kinds), "level": np.asarray(levels)},
+                   f"NR smoke set: {NUM_SOURCES} synthetic sources × 10 conditions, seed {seed}")
+
+
+def _filter_smoke(seed: int) -> Dataset:
+    degraded, clean, sources = [], [], []
+    for source in range(NUM_SOURCES):
+        clip = synthetic_texture_clip(seed, source, _FILTER_SIZE, _FILTER_SIZE, _FILTER_CROPS)
+        for frame in clip:
+            blurred = scipy.ndimage.gaussian_filter(frame.astype(np.float64), 1.2, mode="reflect")
+            damaged = np.clip(np.rint(_block_dct_quantise(blurred, 24.0)), 0, 255)
+            degraded.append(damaged.astype(np.float32)[None] / np.float32(255.0))
+            clean.append(frame.astype(np.float32)[None] / np.float32(255.0))
+            sources.append(f"synthetic{source:02d}")
+    return Dataset("learned_filter_v1", {"input": np.stack(degraded)}, np.stack(clean), np.asarray(sources), None,
+                   {}, f"filter smoke set: {NUM_SOURCES} synthetic sources × {_FILTER_CROPS} frames, "
+                       f"blur σ=1.2 + block-DCT step 24, seed {seed}")
+
+
+def smoke_dataset(model_id: str, seed: int, **config) -> Dataset:
+    """The deterministic smoke set of ``model_id`` for ``seed`` (see the module docstring).
+
+    ``config`` is the model configuration (``feature_set``/``num_codecs`` shape the FR
+    inputs). FR sets need vmafref's ``adm``/``vif``/``motion`` extractors and
+    ``vmafref.vmaf_model``; :class:`SmokeDataError` says which part is missing.
+    """
+    if model_id not in MODEL_IDS:
+        raise ValueError(f"unknown model id {model_id!r}; known: {', '.join(MODEL_IDS)}")
+    if model_id.startswith("fr_regressor"):
+        return _fr_smoke(model_id, seed, **config)
+    resolve_config(model_id, **config)
+    return _nr_smoke(seed) if model_id == "nr_metric_v1" else _filter_smoke(seed)
+
+
+def synthetic_feature_table(model_id: str, seed: int, rows_per_source: int = 40, **config) -> Dataset:
+    """A purely synthetic FR table: no extractors, no teacher (training-path tests only).
+
+    Feature columns are drawn in ranges like those of real VMAF features (ADM/VIF in (0, 1],
+    motion in [0, 20]) and the target is a fixed smooth function of them,
+    ``100 · (0.5·adm2 + 0.5·mean(vif)) − 0.3·motion2`` plus N(0, 1) noise, so a model can learn
+    it. Not to be confused with :func:`smoke_dataset`.
+    """
+    if not model_id.startswith("fr_regressor"):
+        raise ValueError(f"synthetic_feature_table is for the FR regressors, not {model_id!r}")
+    cfg = resolve_config(model_id, **config)
+    order = CANONICAL6_FEATURES if model_id == "fr_regressor_v1" else FEATURE_SETS[cfg["feature_set"]]
+    rng = np.random.default_rng([seed, 7])
+    n = NUM_SOURCES * rows_per_source
+    quality = rng.uniform(0.2, 1.0, n)
+    columns = {}
+    for key in order:
+        if "motion" in key:
+            columns[key] = rng.uniform(0.0, 20.0, n)
+        else:
+            columns[key] = np.clip(quality + 0.05 * rng.standard_normal(n), 0.01, 1.0)
+    vif = np.mean([columns[k] for k in order if "vif" in k], axis=0)
+    motion = columns.get("integer_motion2", np.zeros(n))
+    target = 100.0 * (0.5 * columns["integer_adm2"] + 0.5 * vif) - 0.3 * motion + rng.standard_normal(n)
+    features = np.stack([columns[key] for key in order], axis=1)
+    sources = np.repeat([f"synthetic{s:02d}" for s in range(NUM_SOURCES)], rows_per_source)
+    codecs = [("x264", "x265", "libsvtav1", None)[i % 4] for i in range(n)]
+    inputs = {"features": features}
+    if cfg.get("num_codecs", 0):
+        inputs["codec_onehot"] = codec_onehot(codecs)
+    return Dataset(model_id, inputs, target, sources, tuple(order),
+                   {"codec": np.asarray([c or "unknown" for c in codecs])},
+                   f"synthetic FR feature table (no extractors), seed {seed}")

@@ -1,0 +1,81 @@
+"""Process set-up that makes training bit-reproducible across machines of one CPU family.
+
+XLA's CPU backend sizes its intra-op thread pool from the CPUs the process may run on, and
+convolution gradients are summed in an order that depends on that pool: the same training run
+gives different parameter bits with one visible core than with two. It also picks kernels for
+the widest vector ISA the CPU has (FMA contraction and summation order differ between SSE4.2,
+AVX2 and AVX-512). :func:`pin_process_for_determinism` removes both dependences — one CPU, a
+fixed ISA ceiling — and must run before ``jax`` is imported, because XLA reads both when its
+backend starts. This module therefore imports nothing from jax. See
+specs/models/training_determinism.md §2.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+__all__ = ["DEFAULT_MAX_ISA", "DeterminismError", "pin_process_for_determinism", "determinism_state"]
+
+#: ISA ceiling for XLA's CPU code generation on x86-64. AVX2 is present on every x86-64 machine
+#: the project supports (specs/models/training_determinism.md §3).
+DEFAULT_MAX_ISA = "AVX2"
+_ISA_FLAG = "--xla_cpu_max_isa"
+
+
+class DeterminismError(RuntimeError):
+    """Pinning was asked for too late (jax already imported) or conflicts with set flags."""
+
+
+def _is_x86_64() -> bool:
+    return platform.machine().lower() in ("x86_64", "amd64")
+
+
+def pin_process_for_determinism(max_isa: str = DEFAULT_MAX_ISA) -> None:
+    """Pin this process to one CPU, force JAX onto the CPU and cap XLA's ISA; before jax loads.
+
+    * ``os.sched_setaffinity(0, {lowest allowed CPU})``: XLA then sizes its thread pool for one
+      core whatever the machine has, so reductions run in one order;
+    * ``JAX_PLATFORMS=cpu``: an accelerator, when present, would compute other bits;
+    * ``XLA_FLAGS`` gains ``--xla_cpu_max_isa=<max_isa>`` on x86-64 (other architectures keep
+      their default: the flag's values are x86 ISA names).
+
+    Raises :class:`DeterminismError` if ``jax`` is already imported (the settings would be
+    silently ignored) or ``XLA_FLAGS`` already sets a different ISA ceiling.
+    """
+    if "jax" in sys.modules or "jaxlib" in sys.modules:
+        raise DeterminismError(
+            "pin_process_for_determinism() must run before jax is imported; call it first in the "
+            "training process (see specs/models/training_determinism.md §2)")
+    allowed = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {allowed[0]})
+    platforms = os.environ.get("JAX_PLATFORMS", "")
+    if platforms and platforms != "cpu":
+        raise DeterminismError(f"JAX_PLATFORMS={platforms!r} is set; deterministic training runs on 'cpu' only")
+    os.environ["JAX_PLATFORMS"] = "cpu"
+    if _is_x86_64():
+        flags = os.environ.get("XLA_FLAGS", "").split()
+        isa = [flag for flag in flags if flag.startswith(_ISA_FLAG + "=")]
+        wanted = f"{_ISA_FLAG}={max_isa}"
+        if isa and any(flag != wanted for flag in isa):
+            raise DeterminismError(f"XLA_FLAGS already sets {isa[-1]}, which conflicts with {wanted}")
+        if not isa:
+            flags.append(wanted)
+        os.environ["XLA_FLAGS"] = " ".join(flags)
+
+
+def determinism_state() -> dict:
+    """What the current process looks like to XLA: visible CPUs, platform, flags.
+
+    Recorded with training results so that a reader can see whether a run was pinned.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    flags = os.environ.get("XLA_FLAGS", "")
+    return {
+        "visible_cpus": len(cpus),
+        "jax_platforms": os.environ.get("JAX_PLATFORMS", ""),
+        "xla_flags": flags,
+        "pinned": len(cpus) == 1 and os.environ.get("JAX_PLATFORMS") == "cpu"
+        and (not _is_x86_64() or _ISA_FLAG + "=" in flags),
+    }
