@@ -38,8 +38,10 @@ def train_argv(args: argparse.Namespace) -> list[str]:
     """The canonical command line of a build, as recorded in ``run_provenance.argv``: every
     option that can change the output bytes, none of the output folders."""
     argv = ["train", args.model, "--seed", str(args.seed)]
-    if args.epochs is not None:
-        argv += ["--epochs", str(args.epochs)]
+    for option in ("epochs", "batch_size", "learning_rate"):
+        value = getattr(args, option)
+        if value is not None:
+            argv += [f"--{option.replace('_', '-')}", repr(value)]
     argv += ["--ship-gate", repr(args.ship_gate), "--budget", repr(args.budget)]
     return argv
 
@@ -56,8 +58,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     arguments = [args.model, "--seed", str(args.seed), "--ship-gate", repr(args.ship_gate), "--budget",
                  repr(args.budget), "--model-dir", str(model_dir), "--runs-dir", str(runs_dir),
                  "--argv-json", json.dumps(train_argv(args))]
-    if args.epochs is not None:
-        arguments += ["--epochs", str(args.epochs)]
+    for option in ("epochs", "batch_size", "learning_rate"):
+        value = getattr(args, option)
+        if value is not None:
+            arguments += [f"--{option.replace('_', '-')}", repr(value)]
     if args.quiet:
         arguments.append("--quiet")
     return run_pinned(arguments)
@@ -158,6 +162,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("model", choices=_MODEL_IDS)
     train.add_argument("--seed", type=int, default=0, help="seed of the smoke data and of training (default 0)")
     train.add_argument("--epochs", type=int, default=None, help="override the model's default number of epochs")
+    train.add_argument("--batch-size", type=int, default=None, help="override the model's default batch size")
+    train.add_argument("--learning-rate", type=float, default=None, help="override the model's default learning rate")
     train.add_argument("--ship-gate", type=float, default=0.95, help="minimum mean LOSO PLCC (default 0.95)")
     train.add_argument("--budget", type=float, default=0.01, help="int8 PLCC-drop budget (default 0.01)")
     train.add_argument("--model-dir", default=None, help="model folder (default: model/tiny)")

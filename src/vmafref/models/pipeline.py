@@ -82,6 +82,8 @@ class BuildOptions:
     model_id: str
     seed: int = 0
     epochs: int | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
     ship_gate_plcc: float = evaluation.SHIP_GATE_PLCC
     budget_plcc: float = quantize.DEFAULT_BUDGET_PLCC
     required_lift: float = evaluation.V2_REQUIRED_LIFT
@@ -128,7 +130,8 @@ def dataset_sha256(dataset: data.Dataset) -> str:
 
 
 def _train_config(options: BuildOptions) -> train.TrainConfig:
-    return train.TrainConfig(model_id=options.model_id, seed=options.seed, epochs=options.epochs)
+    return train.TrainConfig(model_id=options.model_id, seed=options.seed, epochs=options.epochs,
+                             batch_size=options.batch_size, learning_rate=options.learning_rate)
 
 
 def _primary_output(model_id: str) -> str:
@@ -458,6 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("model", choices=nets.MODEL_IDS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--ship-gate", type=float, default=evaluation.SHIP_GATE_PLCC)
     parser.add_argument("--budget", type=float, default=quantize.DEFAULT_BUDGET_PLCC)
     parser.add_argument("--model-dir", required=True)
@@ -465,8 +470,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--argv-json", required=True)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    options = BuildOptions(model_id=args.model, seed=args.seed, epochs=args.epochs, ship_gate_plcc=args.ship_gate,
-                           budget_plcc=args.budget)
+    options = BuildOptions(model_id=args.model, seed=args.seed, epochs=args.epochs, batch_size=args.batch_size,
+                           learning_rate=args.learning_rate, ship_gate_plcc=args.ship_gate, budget_plcc=args.budget)
     invocation = Invocation("vmafref train", tuple(json.loads(args.argv_json)), options.as_args())
     try:
         result = build_model(options, model_dir=args.model_dir, runs_dir=args.runs_dir, invocation=invocation,
