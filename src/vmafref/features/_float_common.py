@@ -112,7 +112,7 @@ def sequential_row_sums(values):
     def add_column(carry, column):
         return carry + column, None
 
-    sums, _ = lax.scan(add_column, jnp.zeros(values.shape[:-1], values.dtype), columns, unroll=8)
+    sums, _ = lax.scan(add_column, jnp.zeros(values.shape[:-1], values.dtype), columns)
     return sums
 
 

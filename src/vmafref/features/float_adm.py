@@ -1,0 +1,464 @@
+"""libvmaf's ``float_adm``: the additive detail measure on four db2 wavelet scales, float32, in JAX.
+
+Pure functions:
+
+* :func:`float_adm_accumulators` — per-scale float32 ``num``, ``den`` and AIM numerator, following
+  ``compute_adm`` (``adm.c``, ``adm_tools.c``) operation by operation (jit-able, vmap-able).
+* :func:`float_adm_scores_from_accumulators` — libvmaf's double-precision outputs from them.
+* :func:`float_adm_differentiable` — ``adm2`` and the per-scale ratios with derivatives.
+
+:class:`FloatAdmExtractor` is the streaming extractor registered as ``float_adm``.
+See specs/float_adm.md.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from vmafref.feature_names import feature_key
+from vmafref.features._float_common import (
+    Arith,
+    FrameSizeError,
+    check_bitdepth,
+    float32_pow,
+    sequential_total,
+    to_float_luma,
+)
+from vmafref.features._float_rcp_table import RCP_MANTISSA_TABLE
+from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+
+__all__ = [
+    "FloatAdmExtractor",
+    "adm_csf_factors",
+    "float_adm_accumulators",
+    "float_adm_differentiable",
+    "float_adm_scores_from_accumulators",
+]
+
+_LO = np.array([0.482962913144690, 0.836516303737469, 0.224143868041857, -0.129409522550921], np.float32)
+_HI = np.array([-0.129409522550921, -0.224143868041857, 0.836516303737469, -0.482962913144690], np.float32)
+_BORDER_FACTOR = 0.1
+_ONE_BY_30 = 0.0333333351  # a double constant in the C code (FLOAT_ONE_BY_30)
+_ONE_BY_15 = 0.0666666701
+_COS_1DEG_SQ = np.float32(math.cos(1.0 * math.pi / 180.0) * math.cos(1.0 * math.pi / 180.0))
+_EPS = np.float32(1e-30)
+_MIN_SIZE = 16
+
+# Watson et al. 1997 (adm_tools.h:308-330): Y-channel model and basis amplitudes A[lambda][theta].
+_A, _K, _F0 = np.float32(0.495), np.float32(0.466), np.float32(0.401)
+_G = np.array([1.501, 1.0, 0.534, 1.0], np.float32)
+_AMPLITUDES = np.array([[0.62171, 0.67234, 0.72709, 0.67234],
+                        [0.34537, 0.41317, 0.49428, 0.41317],
+                        [0.18004, 0.22727, 0.28688, 0.22727],
+                        [0.091401, 0.11792, 0.15214, 0.11792]], np.float32)
+
+
+def _dwt_quant_step(scale: int, theta: int, view_dist: float, display_height: int) -> np.float32:
+    """``dwt_quant_step`` (``adm_tools.h:336-347``) with its float/double mix."""
+    r = np.float32(view_dist * display_height * math.pi / 180.0)
+    temp = np.float32(math.log10(2.0 ** (scale + 1) * float(_F0) * float(_G[theta]) / float(r)))
+    q = np.float32(2.0 * float(_A) * 10.0 ** (float(_K) * float(temp) * float(temp)) / float(_AMPLITUDES[scale][theta]))
+    return q
+
+
+def adm_csf_factors(scale: int, view_dist: float = 3.0, display_height: int = 1080) -> tuple[np.float32, np.float32]:
+    """``(rfactor_hv, rfactor_d)`` = ``1.0f / Q`` for the h/v (theta 1) and d (theta 2) bands.
+
+    See specs/float_adm.md §5.
+    """
+    factor1 = np.float32(np.float32(1.0) / _dwt_quant_step(scale, 1, view_dist, display_height))
+    factor2 = np.float32(np.float32(1.0) / _dwt_quant_step(scale, 2, view_dist, display_height))
+    return factor1, factor2
+
+
+def _edge_indices(n: int) -> np.ndarray:
+    """``dwt2_src_indices_filt_s``: tap k of output i reads 2i-1+k, -1 -> 1, >= n -> 2n-idx-1."""
+    out = (n + 1) // 2
+    idx = 2 * np.arange(out)[None, :] - 1 + np.arange(4)[:, None]
+    idx = np.where(idx < 0, -idx, idx)
+    return np.where(idx >= n, 2 * n - idx - 1, idx)
+
+
+def _dwt_axis(x, coeffs, axis: int, arith: Arith):
+    n = x.shape[axis]
+    idx = _edge_indices(n)
+    acc = None
+    for k in range(4):
+        term = arith.mul(jnp.float32(coeffs[k]), jnp.take(x, jnp.asarray(idx[k]), axis=axis))
+        acc = term if acc is None else acc + term
+    return acc
+
+
+def _dwt2(x, arith: Arith):
+    """One db2 level (``adm_dwt2_s``, ``adm_tools.c:1069-1157``): returns (a, v, h, d)."""
+    rows = x.ndim - 2
+    lo = _dwt_axis(x, _LO, rows, arith)
+    hi = _dwt_axis(x, _HI, rows, arith)
+    band_a = _dwt_axis(lo, _LO, rows + 1, arith)
+    band_v = _dwt_axis(lo, _HI, rows + 1, arith)
+    band_h = _dwt_axis(hi, _LO, rows + 1, arith)
+    band_d = _dwt_axis(hi, _HI, rows + 1, arith)
+    return band_a, band_v, band_h, band_d
+
+
+def _rcp(x, arith: Arith):
+    """``rcp_s``: the ``rcpss`` estimate (Intel table) plus one Newton step (``adm_tools.c:43-47``)."""
+    bits = lax.bitcast_convert_type(x, jnp.uint32)
+    sign = bits & jnp.uint32(0x80000000)
+    exponent = (bits >> 23) & jnp.uint32(0xFF)
+    mantissa = jnp.asarray(RCP_MANTISSA_TABLE)[(bits >> 12) & jnp.uint32(0x7FF)]
+    # 1/(1.m * 2^(e-127)) = (table in [0.5, 1)) * 2^(127-e): biased exponent 126 + 127 - e.
+    out_exponent = jnp.uint32(253) - exponent
+    estimate = lax.bitcast_convert_type(sign | (out_exponent << 23) | mantissa, jnp.float32)
+    normal = (exponent >= 1) & (exponent <= 252)
+    estimate = jnp.where(normal, estimate, jnp.float32(1.0) / x)
+    correction = jnp.float32(1.0) - arith.mul(x, estimate)
+    return estimate + arith.mul(estimate, correction)
+
+
+def _divide(n, d, arith: Arith):
+    if not arith.faithful:
+        return n / d
+    return arith.mul(n, _rcp(d, arith))
+
+
+def _decouple(ref_bands, dis_bands, arith: Arith, gain_limit: float):
+    """``adm_decouple_s`` (``adm_tools.c:105-237``): restored (r) and additive (a) h, v, d bands."""
+    _, oh_, ov_, od_ = None, ref_bands[2], ref_bands[1], ref_bands[3]
+    th, tv, td = dis_bands[2], dis_bands[1], dis_bands[3]
+    oh, ov, od = oh_, ov_, od_
+    eps = jnp.asarray(_EPS, oh.dtype)
+
+    def gain(t, o):
+        k = _divide(t, o + eps, arith)
+        k = jnp.clip(k, 0.0, 1.0) if not arith.faithful else jnp.where(k < 0, 0.0, jnp.where(k > 1, 1.0, k))
+        return arith.mul(k, o)
+
+    rst_h, rst_v, rst_d = gain(th, oh), gain(tv, ov), gain(td, od)
+    ot_dp = arith.mul(oh, th) + arith.mul(ov, tv)
+    o_mag_sq = arith.mul(oh, oh) + arith.mul(ov, ov)
+    t_mag_sq = arith.mul(th, th) + arith.mul(tv, tv)
+    cos_sq = jnp.asarray(_COS_1DEG_SQ, oh.dtype)
+    angle_flag = (ot_dp >= 0) & (arith.mul(ot_dp, ot_dp) >= arith.mul(arith.mul(cos_sq, o_mag_sq), t_mag_sq))
+    limit = jnp.asarray(np.float32(gain_limit), oh.dtype)
+
+    def enhance(rst, t):
+        scaled = arith.mul(rst, limit)
+        rst = jnp.where(angle_flag & (rst > 0), jnp.minimum(scaled, t), rst)
+        scaled = arith.mul(rst, limit)
+        return jnp.where(angle_flag & (rst < 0), jnp.maximum(scaled, t), rst)
+
+    rst_h, rst_v, rst_d = enhance(rst_h, th), enhance(rst_v, tv), enhance(rst_d, td)
+    restored = (rst_h, rst_v, rst_d)
+    additive = (th - rst_h, tv - rst_v, td - rst_d)
+    return restored, additive
+
+
+def _region(n: int) -> tuple[int, int]:
+    start = int(n * _BORDER_FACTOR - 0.5)
+    return start, n - start
+
+
+def _csf(bands, rfactors, arith: Arith):
+    """``adm_csf_s``: ``csf = rfactor * band`` and ``flt = (float)(FLOAT_ONE_BY_30 * |csf|)`` (double product)."""
+    csf = tuple(arith.mul(jnp.asarray(rf, b.dtype), b) for rf, b in zip(rfactors, bands))
+    if arith.faithful:
+        with jax.enable_x64(True):
+            flt = tuple((jnp.abs(c).astype(jnp.float64) * _ONE_BY_30).astype(jnp.float32) for c in csf)
+    else:
+        flt = tuple(jnp.abs(c) * _ONE_BY_30 for c in csf)
+    return csf, flt
+
+
+def _neighbour(x, axis: int, offset: int):
+    """``x`` shifted by ``offset`` along ``axis`` with the CM border rule: -1 -> 1, n -> n-1."""
+    n = x.shape[axis]
+    if offset < 0:
+        head = lax.slice_in_dim(x, 1, 2, axis=axis)
+        return jnp.concatenate([head, lax.slice_in_dim(x, 0, n - 1, axis=axis)], axis=axis)
+    tail = lax.slice_in_dim(x, n - 1, n, axis=axis)
+    return jnp.concatenate([lax.slice_in_dim(x, 1, n, axis=axis), tail], axis=axis)
+
+
+def _threshold(csf, flt, arith: Arith):
+    """Masking threshold of ``adm_cm_s`` (``ADM_CM_THRESH_S_*``, ``adm_tools.h:33-250``).
+
+    Per orientation: the 3x3 sum of ``flt`` with the centre replaced by ``FLOAT_ONE_BY_15 * |csf|``
+    (added in double), in row-major tap order; the three orientation sums added in order.
+    """
+    rows = csf[0].ndim - 2
+    total = None
+    for c, f in zip(csf, flt):
+        up = _neighbour(f, rows, -1)
+        down = _neighbour(f, rows, +1)
+        acc = None
+        for line_index, line in enumerate((up, f, down)):
+            left = _neighbour(line, rows + 1, -1)
+            right = _neighbour(line, rows + 1, +1)
+            for col_index, value in enumerate((left, line, right)):
+                if line_index == 1 and col_index == 1:
+                    if arith.faithful:
+                        with jax.enable_x64(True):
+                            centre = arith.round(jnp.abs(c).astype(jnp.float64) * _ONE_BY_15)
+                            acc = (acc.astype(jnp.float64) + centre).astype(jnp.float32)
+                    else:
+                        acc = acc + jnp.abs(c) * _ONE_BY_15
+                    continue
+                acc = value if acc is None else acc + value
+        total = acc if total is None else total + acc
+    return total
+
+
+def _crop(x, top, bottom, left, right):
+    return x[..., top:bottom, left:right]
+
+
+def _cube(x, arith: Arith):
+    return arith.mul(arith.mul(x, x), x)
+
+
+def _adm_scales(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int):
+    height, width = ref.shape[-2], ref.shape[-1]
+    if height < _MIN_SIZE or width < _MIN_SIZE:
+        raise FrameSizeError(f"float_adm needs frames of at least {_MIN_SIZE}x{_MIN_SIZE}, got {width}x{height}")
+    arith = Arith(ref, faithful)
+    sums = []
+    for scale in range(4):
+        ref_bands = _dwt2(ref, arith)
+        dis_bands = _dwt2(dis, arith)
+        h, w = ref_bands[0].shape[-2], ref_bands[0].shape[-1]
+        restored, additive = _decouple(ref_bands, dis_bands, arith, gain_limit)
+        factor1, factor2 = adm_csf_factors(scale, view_dist, display_height)
+        rfactors = (factor1, factor1, factor2)
+        top, bottom = _region(h)
+        left, right = _region(w)
+        ref_hvd = (ref_bands[2], ref_bands[1], ref_bands[3])
+        den_terms = [jnp.abs(arith.mul(jnp.asarray(rf, b.dtype), b)) for rf, b in zip(rfactors, ref_hvd)]
+
+        def masked(signal, mask_source):
+            csf, flt = _csf(mask_source, rfactors, arith)
+            thr = _threshold(csf, flt, arith)
+            xs = []
+            for rf, band in zip(rfactors, signal):
+                x = jnp.abs(arith.mul(band, jnp.asarray(rf, band.dtype))) - thr
+                xs.append(jnp.where(x < 0, jnp.zeros_like(x), x))
+            return xs
+
+        # den (h, v, d), num (h, v, d), aim (h, v, d): one ordered reduction for all nine.
+        terms = den_terms + masked(restored, additive) + masked(additive, restored)
+        cubes = jnp.stack([_cube(_crop(t, top, bottom, left, right), arith) for t in terms], axis=-3)
+        sums.append(sequential_total(cubes, faithful))
+        ref, dis = ref_bands[0], dis_bands[0]
+    return jnp.stack(sums, axis=-2)
+
+
+def float_adm_accumulators(ref, dis, *, enhn_gain_limit: float = 100.0, norm_view_dist: float = 3.0,
+                           ref_display_height: int = 1080):
+    """Per-scale float32 sums of cubes of ``compute_adm``, shape (..., 4, 9).
+
+    Column order per scale: denominator h, v, d (``|csf(ref)|^3``), numerator h, v, d
+    (masked ``|csf(restored)|^3``), AIM h, v, d (masked ``|csf(additive)|^3``), each summed over
+    the scale's score region in libvmaf's row order. ``ref``, ``dis``: float32 luma from
+    :func:`~vmafref.features._float_common.to_float_luma`, (H, W) or, under ``jax.vmap``,
+    (N, H, W). See specs/float_adm.md §2-§6.
+    """
+    return _adm_scales(jnp.asarray(ref, jnp.float32), jnp.asarray(dis, jnp.float32), faithful=True,
+                       gain_limit=enhn_gain_limit, view_dist=norm_view_dist, display_height=ref_display_height)
+
+
+def _libm_powf():
+    """The C library's ``powf`` (what libvmaf calls), or ``None`` where it cannot be loaded."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("m")
+    if name is None:
+        return None
+    try:
+        powf = ctypes.CDLL(name).powf
+    except (OSError, AttributeError):
+        return None
+    powf.restype = ctypes.c_float
+    powf.argtypes = (ctypes.c_float, ctypes.c_float)
+    return powf
+
+
+_POWF = _libm_powf()
+
+
+def c_powf(base, exponent) -> np.float32:
+    """``powf`` of two float32 values: the C library's when available, else double ``pow`` rounded.
+
+    glibc's powf is not always correctly rounded (0.82 ulp), so the C library's own routine is
+    what reproduces libvmaf's last bit. See specs/float_adm.md §6.
+    """
+    base, exponent = np.float32(base), np.float32(exponent)
+    if _POWF is not None:
+        return np.float32(_POWF(base, exponent))
+    return np.float32(np.float64(base) ** np.float64(exponent))
+
+
+def scale_regions(width: int, height: int) -> list[tuple[int, int]]:
+    """``(area, scale)`` bookkeeping: the score-region area of each scale's bands."""
+    areas = []
+    for _ in range(4):
+        width, height = (width + 1) // 2, (height + 1) // 2
+        top, bottom = _region(height)
+        left, right = _region(width)
+        areas.append((bottom - top) * (right - left))
+    return areas
+
+
+def float_adm_scale_sums(cube_sums, *, width: int, height: int, noise_weight: float = 0.03125):
+    """Per-scale float32 ``(num, den, aim_num)`` from the sums of cubes, as ``adm_cm_s`` ends.
+
+    ``powf(sum, 1.0f / 3) + powf((float)(area * noise_weight), 1.0f / 3)`` per orientation, added
+    h + v + d in float; the AIM numerator uses noise weight 0 (``adm.c:223-232``).
+    """
+    third = np.float32(1.0 / 3.0)
+    cube_sums = np.asarray(cube_sums, np.float32)
+    num, den, aim = [], [], []
+    for k, area in enumerate(scale_regions(width, height)):
+        noise = c_powf(np.float32(area * noise_weight), third)
+        zero = c_powf(np.float32(area * 0.0), third)
+        roots = [c_powf(v, third) for v in cube_sums[k]]
+        den.append(np.float32(np.float32(np.float32(roots[0] + noise) + np.float32(roots[1] + noise))
+                              + np.float32(roots[2] + noise)))
+        num.append(np.float32(np.float32(np.float32(roots[3] + noise) + np.float32(roots[4] + noise))
+                              + np.float32(roots[5] + noise)))
+        aim.append(np.float32(np.float32(np.float32(roots[6] + zero) + np.float32(roots[7] + zero))
+                              + np.float32(roots[8] + zero)))
+    return num, den, aim
+
+
+def float_adm_scores_from_accumulators(cube_sums, *, width: int, height: int, debug: bool = False,
+                                       noise_weight: float = 0.03125, dlm_weight: float = 0.5,
+                                       min_val: float = 0.0, adm3_apply_hm: bool = False) -> dict[str, float]:
+    """libvmaf's float_adm outputs (unsuffixed names, libvmaf's write order) in double.
+
+    ``compute_adm`` (``adm.c:289-330``) and ``float_adm.c:360-436``: sums of the per-scale
+    floats in double, the ``numden_limit`` floor, ``adm2 = num / den``, ``aim = min(aim_num /
+    den, 1)``, ``adm3`` and the per-scale ratios. See specs/float_adm.md §7.
+    """
+    num, den, aim_num = float_adm_scale_sums(cube_sums, width=width, height=height, noise_weight=noise_weight)
+    scores = []
+    total_num = total_den = total_aim = 0.0
+    for k in range(4):
+        n, d, a = float(num[k]), float(den[k]), float(aim_num[k])
+        scores += [n, d]
+        total_num += n
+        total_den += d
+        total_aim += a
+    aim_den = total_den
+    limit = 1e-10 * (width * height) / (1920.0 * 1080.0)
+    total_num = 0.0 if total_num < limit else total_num
+    total_den = 0.0 if total_den < limit else total_den
+    if total_den == 0.0:
+        score, score_aim = 1.0, float("nan")  # libvmaf leaves aim uninitialised here
+    else:
+        score_aim = min(total_aim / aim_den, 1.0)
+        score = total_num / total_den
+    if adm3_apply_hm:
+        adm3 = max(2 * score * score_aim / (score + score_aim), min_val)
+    else:
+        adm3 = max(score * dlm_weight + (1 - score_aim) * (1 - dlm_weight), min_val)
+    out = {"VMAF_feature_adm2_score": score, "VMAF_feature_aim_score": score_aim, "VMAF_feature_adm3_score": adm3}
+    for k in range(4):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"VMAF_feature_adm_scale{k}_score"] = float(np.float64(scores[2 * k]) / np.float64(scores[2 * k + 1]))
+    if debug:
+        out["adm"] = score
+        out["adm_num"] = total_num
+        out["adm_den"] = total_den
+        for k in range(4):
+            out[f"adm_num_scale{k}"] = scores[2 * k]
+            out[f"adm_den_scale{k}"] = scores[2 * k + 1]
+    return out
+
+
+def float_adm_differentiable(ref, dis, *, enhn_gain_limit: float = 100.0, norm_view_dist: float = 3.0,
+                             ref_display_height: int = 1080, noise_weight: float = 0.03125):
+    """``(adm2, adm_scale0..3)`` as a (..., 5) array with derivatives, in the input's float dtype.
+
+    Plain division instead of the reciprocal estimate, unordered sums, ``x**(1/3)`` with a zero
+    derivative at 0. Where the derivative is zero or undefined: specs/differentiable.md §2.
+    """
+    ref = jnp.asarray(ref)
+    if not jnp.issubdtype(ref.dtype, jnp.floating):
+        ref = ref.astype(jnp.float32)
+    dis = jnp.asarray(dis).astype(ref.dtype)
+    sums = _adm_scales(ref, dis, faithful=False, gain_limit=enhn_gain_limit, view_dist=norm_view_dist,
+                       display_height=ref_display_height)
+    roots = float32_pow(sums, 1.0 / 3.0, faithful=False)
+    areas = jnp.asarray(scale_regions(ref.shape[-1], ref.shape[-2]), ref.dtype)
+    noise = jnp.power(areas * noise_weight, 1.0 / 3.0)
+    den = jnp.sum(roots[..., 0:3], axis=-1) + 3 * noise
+    num = jnp.sum(roots[..., 3:6], axis=-1) + 3 * noise
+    adm2 = jnp.sum(num, axis=-1) / jnp.sum(den, axis=-1)
+    return jnp.concatenate([adm2[..., None], num / den], axis=-1)
+
+
+_float_adm_accumulators_jit = jax.jit(
+    float_adm_accumulators, static_argnames=("enhn_gain_limit", "norm_view_dist", "ref_display_height"))
+
+
+def _option(name, default, kind, alias, minimum=None, maximum=None):
+    return OptionSpec(name, default, kind, alias=alias, feature_param=True, minimum=minimum, maximum=maximum)
+
+
+class FloatAdmExtractor(FeatureExtractor):
+    """Streaming ``float_adm`` (``float_adm.c``). See specs/float_adm.md §8."""
+
+    name = "float_adm"
+    options = {
+        "debug": OptionSpec("debug", False, bool),
+        "adm_enhn_gain_limit": _option("adm_enhn_gain_limit", 100.0, float, "egl", 1.0, 100.0),
+        "adm_norm_view_dist": _option("adm_norm_view_dist", 3.0, float, "nvd", 0.75, 24.0),
+        "adm_noise_weight": _option("adm_noise_weight", 0.03125, float, "nw", 0.0, 1500.0),
+        "adm_csf_scale": _option("adm_csf_scale", 1.0, float, "scf", 0.0, 50.0),
+        "adm_csf_diag_scale": _option("adm_csf_diag_scale", 1.0, float, "scfd", 0.0, 50.0),
+        "adm_ref_display_height": _option("adm_ref_display_height", 1080, int, "rdf", 1, 4320),
+        "adm_csf_mode": _option("adm_csf_mode", 0, int, "csf", 0, 9),
+        "adm_bypass_cm": _option("adm_bypass_cm", 0, int, "bcm", 0, 1),
+        "adm_adm3_apply_hm": _option("adm_adm3_apply_hm", False, bool, "aah"),
+        "adm_p_norm": _option("adm_p_norm", 3.0, float, "apn", 1.0, 20.0),
+        "adm_dlm_weight": _option("adm_dlm_weight", 0.5, float, "dlmw", 0.0, 1.0),
+        "adm_min_val": _option("adm_min_val", 0.0, float, "min", 0.0, 1.0),
+        **{f"adm_f{i}s{s}": _option(f"adm_f{i}s{s}", -1.0, float, f"f{i}s{s}", -1.0, 10.0)
+           for i in (1, 2) for s in range(4)},
+        "adm_skip_aim_scale": _option("adm_skip_aim_scale", -1, int, "sasc", -1, 3),
+        "adm_skip_scale0": _option("adm_skip_scale0", False, bool, "ssz"),
+    }
+    #: Options libvmaf declares that this implementation accepts only at their defaults.
+    unsupported_options = ("adm_csf_scale", "adm_csf_diag_scale", "adm_csf_mode", "adm_bypass_cm", "adm_p_norm",
+                           *[f"adm_f{i}s{s}" for i in (1, 2) for s in range(4)], "adm_skip_aim_scale",
+                           "adm_skip_scale0")
+
+    def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
+        super().__init__(width=width, height=height, bitdepth=bitdepth, **options)
+        check_bitdepth(self.bitdepth)
+        if self.width < _MIN_SIZE or self.height < _MIN_SIZE:
+            raise FrameSizeError(f"float_adm needs frames of at least {_MIN_SIZE}x{_MIN_SIZE}, "
+                                 f"got {self.width}x{self.height}")
+        for name in self.unsupported_options:
+            if self.values[name] != self.options[name].default:
+                raise NotImplementedError(f"float_adm option {name}={self.values[name]!r} is not implemented "
+                                          "(only its default is); see specs/float_adm.md §8")
+
+    def extract(self, index: int, ref: np.ndarray, dis: np.ndarray) -> FrameValues:
+        v = self.values
+        cube_sums = _float_adm_accumulators_jit(
+            to_float_luma(ref, self.bitdepth), to_float_luma(dis, self.bitdepth),
+            enhn_gain_limit=float(v["adm_enhn_gain_limit"]), norm_view_dist=float(v["adm_norm_view_dist"]),
+            ref_display_height=int(v["adm_ref_display_height"]))
+        values = float_adm_scores_from_accumulators(
+            np.asarray(cube_sums), width=self.width, height=self.height, debug=v["debug"],
+            noise_weight=float(v["adm_noise_weight"]), dlm_weight=v["adm_dlm_weight"], min_val=v["adm_min_val"],
+            adm3_apply_hm=v["adm_adm3_apply_hm"])
+        return {index: {feature_key(name, self.feature_params): value for name, value in values.items()}}
