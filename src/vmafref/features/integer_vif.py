@@ -1,0 +1,413 @@
+"""libvmaf's fixed-point VIF (``integer_vif``), bit for bit, in JAX.
+
+Visual information fidelity on four scales with Q16 Gaussian filters, integer rounding
+shifts, a 2048-scaled log2 lookup table and a double-precision gain ``g``, exactly as
+libvmaf's ``integer_vif.c`` / ``integer_vif.h`` at commit f85a8536 compute it.
+See specs/integer_vif.md.
+
+The pure functions work on one 2-D luma plane pair (``uint8`` for 8-bit input, ``uint16``
+for 9-16 bit) and can be jitted and vmapped over a leading frame axis; their integer
+arithmetic runs inside :func:`vmafref._x64.x64`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from vmafref._x64 import x64
+from vmafref.feature_names import feature_key
+from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+
+__all__ = [
+    "VIF_FILTERS",
+    "VIF_MIN_SIZE",
+    "LOG2_TABLE",
+    "DEFAULT_ENHN_GAIN_LIMIT",
+    "IntegerVifExtractor",
+    "VifInputError",
+    "vif_num_den",
+    "vif_features",
+    "vif_scale_scores",
+]
+
+#: Q16 Gaussian filters of scales 0-3, each summing to 65536 (``integer_vif.h:32-37``).
+VIF_FILTERS: tuple[tuple[int, ...], ...] = (
+    (489, 935, 1640, 2640, 3896, 5274, 6547, 7455, 7784, 7455, 6547, 5274, 3896, 2640, 1640, 935, 489),
+    (1244, 3663, 7925, 12590, 14692, 12590, 7925, 3663, 1244),
+    (3571, 16004, 26386, 16004, 3571),
+    (10904, 43728, 10904),
+)
+
+#: Default enhancement gain limit (``integer_vif.h:28-30``).
+DEFAULT_ENHN_GAIN_LIMIT = 100.0
+
+#: Smallest width and height for which every scale's reflect-101 border stays inside the
+#: plane: scale 3 (width // 8) needs at least 2 samples for its 3-tap filter.
+#: See specs/integer_vif.md §3.
+VIF_MIN_SIZE = 16
+
+#: sigma_nsq = 2.0 in Q16 (``integer_vif.c:241``).
+_SIGMA_NSQ = 65536 << 1
+#: eps of the gain's denominator, 65536 * 1e-10 (``integer_vif.c:327``).
+_GAIN_EPS = 65536 * 1.0e-10
+
+
+def _make_log2_table() -> np.ndarray:
+    """``log_generate`` (``integer_vif.c:226-231``): round(log2f(i) * 2048) for 32767 <= i < 65536.
+
+    ``log2f`` is the single-precision log2; its value is the double log2 rounded to
+    float, which agrees with glibc's ``log2f`` on every table entry (the test suite
+    checks this against the C library where one is loadable). ``round`` rounds halves
+    away from zero (several entries are exact halves), hence floor(x + 0.5).
+    """
+    table = np.zeros(65537, dtype=np.uint16)
+    i = np.arange(32767, 65536)
+    log2f = np.log2(i.astype(np.float64)).astype(np.float32)
+    table[i] = np.floor(log2f.astype(np.float64) * 2048.0 + 0.5).astype(np.uint16)
+    return table
+
+
+#: The 2048-scaled log2 lookup table (65537 entries, as ``VifPublicState.log2_table``).
+LOG2_TABLE: np.ndarray = _make_log2_table()
+LOG2_TABLE.setflags(write=False)
+
+
+class VifInputError(ValueError):
+    """The planes given to integer VIF are unusable (shape, dtype, size, bit depth)."""
+
+
+def _check_planes(ref: Any, dis: Any, bitdepth: int) -> None:
+    if not 8 <= bitdepth <= 16:
+        raise VifInputError(f"bitdepth must be in 8..16, got {bitdepth}")
+    if ref.shape != dis.shape:
+        raise VifInputError(f"reference and distorted planes differ in shape: {ref.shape} vs {dis.shape}")
+    if ref.ndim < 2:
+        raise VifInputError(f"expected 2-D luma planes (optionally batched), got shape {ref.shape}")
+    height, width = ref.shape[-2:]
+    if height < VIF_MIN_SIZE or width < VIF_MIN_SIZE:
+        raise VifInputError(
+            f"integer VIF needs planes of at least {VIF_MIN_SIZE}x{VIF_MIN_SIZE}, got {width}x{height}")
+    expected = jnp.uint8 if bitdepth == 8 else jnp.uint16
+    for plane_name, plane in (("reference", ref), ("distorted", dis)):
+        if plane.dtype != expected:
+            raise VifInputError(
+                f"{plane_name} plane has dtype {plane.dtype}; {bitdepth}-bit input must be {np.dtype(expected).name}")
+
+
+# --- filtering -----------------------------------------------------------------------------
+
+
+def _reflect_pad(x: jax.Array, half: int, axis: int) -> jax.Array:
+    """Reflect-101 padding (edge sample not repeated) by ``half`` on both ends of ``axis``."""
+    pad = [(0, 0)] * x.ndim
+    pad[axis] = (half, half)
+    return jnp.pad(x, pad, mode="reflect")
+
+
+def _fir(x: jax.Array, taps: tuple[int, ...], axis: int, *, stride: int = 1, count: int | None = None) -> jax.Array:
+    """Symmetric FIR along ``axis`` with reflect-101 borders, in ``x``'s dtype.
+
+    ``out[i] = sum_k taps[k] * x[stride*i - r + k]`` (mirrored indices), for the first
+    ``count`` outputs (all by default). Mirror-image taps are paired first, which is exact
+    for the integer sums here (they are modular in the unsigned types).
+    """
+    axis = axis % x.ndim
+    length = x.shape[axis]
+    radius = len(taps) // 2
+    if count is None:
+        count = -(-length // stride)
+    padded = _reflect_pad(x, radius, axis)
+
+    def tap(k: int) -> jax.Array:
+        return lax.slice_in_dim(padded, k, k + stride * (count - 1) + 1, stride, axis)
+
+    dtype = x.dtype
+    acc = tap(radius) * jnp.asarray(taps[radius], dtype)
+    for k in range(radius):
+        acc = acc + (tap(k) + tap(2 * radius - k)) * jnp.asarray(taps[k], dtype)
+    return acc
+
+
+def _round_shift(x: jax.Array, shift: int, rounding: int | None = None) -> jax.Array:
+    """``(x + rounding) >> shift`` with rounding ``1 << (shift - 1)`` unless given."""
+    if shift == 0:
+        return x
+    if rounding is None:
+        rounding = 1 << (shift - 1)
+    return lax.shift_right_logical(x + jnp.asarray(rounding, x.dtype), jnp.asarray(shift, x.dtype))
+
+
+# --- one scale -------------------------------------------------------------------------------
+
+
+def _log2_lookup(value: jax.Array, bits: int) -> jax.Array:
+    """``log2_32`` / ``log2_64`` (``integer_vif.h:144-159``): 2048*log2 from the 16 leading bits."""
+    table = jnp.asarray(LOG2_TABLE, dtype=jnp.int32)
+    k = (bits - 16) - lax.clz(value).astype(jnp.int32)
+    mantissa = lax.shift_right_logical(value, k.astype(value.dtype)).astype(jnp.int32)
+    return table.at[mantissa].get(mode="promise_in_bounds") + 2048 * k
+
+
+def _filtered_moments(ref: jax.Array, dis: jax.Array, scale: int, bitdepth: int):
+    """Vertical then horizontal filtering of mu, x^2, y^2, xy (``vif_statistic_8/16``).
+
+    Returns ``mu1, mu2`` (uint32) and ``xx, yy, xy`` (uint32) per pixel, as the C code's
+    ``mu1_val``, ``mu2_val``, ``xx_filt_val``, ``yy_filt_val``, ``xy_filt_val``.
+    """
+    taps = VIF_FILTERS[scale]
+    r32 = ref.astype(jnp.uint32)
+    d32 = dis.astype(jnp.uint32)
+    if scale == 0 and bitdepth == 8:
+        # vif_statistic_8 (integer_vif.c:233-296): mu rounded by 8, squares unshifted.
+        mu1_v = _round_shift(_fir(r32, taps, -2), 8)
+        mu2_v = _round_shift(_fir(d32, taps, -2), 8)
+        xx_v = _fir(r32 * r32, taps, -2)
+        yy_v = _fir(d32 * d32, taps, -2)
+        xy_v = _fir(r32 * d32, taps, -2)
+    else:
+        # vif_statistic_16 (integer_vif.c:356-420): shifts by bpc at scale 0, 16 above.
+        if scale == 0:
+            shift_mu, shift_sq = bitdepth, 2 * (bitdepth - 8)
+        else:
+            shift_mu, shift_sq = 16, 16
+        mu1_v = _round_shift(_fir(r32, taps, -2), shift_mu) & 0xFFFF
+        mu2_v = _round_shift(_fir(d32, taps, -2), shift_mu) & 0xFFFF
+        r64 = r32.astype(jnp.uint64)
+        d64 = d32.astype(jnp.uint64)
+        xx_v = _round_shift(_fir(r64 * r64, taps, -2), shift_sq).astype(jnp.uint32)
+        yy_v = _round_shift(_fir(d64 * d64, taps, -2), shift_sq).astype(jnp.uint32)
+        xy_v = _round_shift(_fir(r64 * d64, taps, -2), shift_sq).astype(jnp.uint32)
+    mu1 = _fir(mu1_v, taps, -1)
+    mu2 = _fir(mu2_v, taps, -1)
+    xx = _round_shift(_fir(xx_v.astype(jnp.uint64), taps, -1), 16).astype(jnp.uint32)
+    yy = _round_shift(_fir(yy_v.astype(jnp.uint64), taps, -1), 16).astype(jnp.uint32)
+    xy = _round_shift(_fir(xy_v.astype(jnp.uint64), taps, -1), 16).astype(jnp.uint32)
+    return mu1, mu2, xx, yy, xy
+
+
+def _opaque_zero(plane: jax.Array) -> jax.Array:
+    """A uint64 zero that the compiler cannot prove to be zero.
+
+    The sum of a plane of at most 16-bit samples never reaches bit 63, but neither XLA nor
+    LLVM can see that through the reduction, so ``x | opaque_zero`` is an identity they
+    cannot remove. See :func:`_rounded`.
+    """
+    total = jnp.sum(plane.astype(jnp.uint64), axis=(-2, -1))
+    return lax.shift_right_logical(total, jnp.asarray(63, jnp.uint64))
+
+
+def _runtime(value: float, opaque_zero: jax.Array) -> jax.Array:
+    """The double ``value`` as a value XLA cannot constant-fold.
+
+    XLA rewrites ``x / c / d`` for constants into one multiplication by a rounded
+    reciprocal, which C does not do. See specs/integer_vif.md §5.
+    """
+    bits = lax.bitcast_convert_type(jnp.asarray(value, jnp.float64), jnp.uint64) | opaque_zero
+    return lax.bitcast_convert_type(bits, jnp.float64)
+
+
+def _rounded(product: jax.Array, opaque_zero: jax.Array) -> jax.Array:
+    """Force ``product`` to be rounded to double before it is added to anything.
+
+    XLA's CPU backend contracts ``a - b * c`` into a fused multiply-add, which skips the
+    product's rounding that C (compiled without FMA contraction) performs. Passing the
+    product's bits through an opaque identity breaks the pattern. See specs/integer_vif.md §5.
+    """
+    bits = lax.bitcast_convert_type(product, jnp.uint64) | opaque_zero
+    return lax.bitcast_convert_type(bits, jnp.float64)
+
+
+def _scale_num_den(ref: jax.Array, dis: jax.Array, scale: int, bitdepth: int, gain_limit) -> tuple[jax.Array, jax.Array]:
+    """num and den (float32, as libvmaf's ``float *num, *den``) of one scale."""
+    opaque_zero = _opaque_zero(ref)
+    mu1, mu2, xx, yy, xy = _filtered_moments(ref, dis, scale, bitdepth)
+
+    def product_q32(a: jax.Array, b: jax.Array) -> jax.Array:
+        wide = a.astype(jnp.uint64) * b.astype(jnp.uint64)
+        return _round_shift(wide, 32).astype(jnp.uint32)
+
+    sigma1_sq = lax.bitcast_convert_type(xx - product_q32(mu1, mu1), jnp.int32)
+    sigma2_sq = lax.bitcast_convert_type(yy - product_q32(mu2, mu2), jnp.int32)
+    sigma12 = lax.bitcast_convert_type(xy - product_q32(mu1, mu2), jnp.int32)
+    sigma2_sq = jnp.maximum(sigma2_sq, 0)
+
+    log_branch = sigma1_sq >= _SIGMA_NSQ
+    den_arg = jnp.where(log_branch, sigma1_sq + _SIGMA_NSQ, _SIGMA_NSQ).astype(jnp.uint32)
+    den_log = _log2_lookup(den_arg, 32) - 2048 * 17
+
+    sigma1_d = sigma1_sq.astype(jnp.float64)
+    sigma12_d = sigma12.astype(jnp.float64)
+    g = sigma12_d / (sigma1_d + _GAIN_EPS)
+    sv_sq = (sigma2_sq.astype(jnp.float64) - _rounded(g * sigma12_d, opaque_zero[..., None, None])).astype(jnp.int64)
+    sv_sq = jnp.maximum(sv_sq, 0)
+    g = jnp.where(g < gain_limit, g, gain_limit)
+    numer1 = sv_sq + _SIGMA_NSQ
+    numer1_tmp = (g * g * sigma1_d).astype(jnp.int64) + numer1
+    # Outside the num branch these may be out of the table's domain; keep them harmless.
+    num_branch = log_branch & (sigma12 > 0) & (sigma2_sq > 0)
+    numer1 = jnp.where(num_branch, numer1, _SIGMA_NSQ).astype(jnp.uint64)
+    numer1_tmp = jnp.where(num_branch, numer1_tmp, _SIGMA_NSQ).astype(jnp.uint64)
+    num_log_px = _log2_lookup(numer1_tmp, 64) - _log2_lookup(numer1, 64)
+
+    zero = jnp.zeros((), jnp.int64)
+    accum_num_log = jnp.sum(jnp.where(num_branch, num_log_px.astype(jnp.int64), zero), axis=(-2, -1))
+    accum_den_log = jnp.sum(jnp.where(log_branch, den_log.astype(jnp.int64), zero), axis=(-2, -1))
+    accum_num_non_log = jnp.sum(jnp.where(log_branch, zero, sigma2_sq.astype(jnp.int64)), axis=(-2, -1))
+    accum_den_non_log = jnp.sum((~log_branch).astype(jnp.int64), axis=(-2, -1))
+
+    num = accum_num_log.astype(jnp.float64) / 2048.0 + (
+        accum_den_non_log.astype(jnp.float64) - (accum_num_non_log.astype(jnp.float64) / 16384.0) / _runtime(65025.0, opaque_zero))
+    den = accum_den_log.astype(jnp.float64) / 2048.0 + accum_den_non_log.astype(jnp.float64)
+    return num.astype(jnp.float32), den.astype(jnp.float32)
+
+
+def _subsample(ref: jax.Array, dis: jax.Array, scale: int, bitdepth: int) -> tuple[jax.Array, jax.Array]:
+    """Blur scale ``scale`` with filter ``scale + 1`` and keep even rows and columns.
+
+    ``subsample_rd_8`` / ``subsample_rd_16`` + ``decimate_and_pad`` (``integer_vif.c:107-221``);
+    only the kept samples are computed. Output: uint32 arrays of the uint16 values.
+    """
+    taps = VIF_FILTERS[scale + 1]
+    height, width = ref.shape[-2:]
+    out_h, out_w = height // 2, width // 2
+    if scale == 0:
+        shift_v = 8 if bitdepth == 8 else bitdepth
+    else:
+        shift_v = 16
+    outs = []
+    for plane in (ref, dis):
+        p32 = plane.astype(jnp.uint32)
+        vertical = _round_shift(_fir(p32, taps, -2, stride=2, count=out_h), shift_v) & 0xFFFF
+        horizontal = _round_shift(_fir(vertical, taps, -1, stride=2, count=out_w), 16) & 0xFFFF
+        outs.append(horizontal)
+    return outs[0], outs[1]
+
+
+def _vif_num_den(ref, dis, gain_limit, *, bitdepth: int, skip_scale0: bool):
+    nums, dens = [], []
+    cur_ref, cur_dis = ref, dis
+    for scale in range(4):
+        if scale > 0:
+            cur_ref, cur_dis = _subsample(cur_ref, cur_dis, scale - 1, bitdepth)
+        if scale == 0 and skip_scale0:
+            nums.append(jnp.zeros(ref.shape[:-2], jnp.float32))
+            dens.append(jnp.zeros(ref.shape[:-2], jnp.float32))
+            continue
+        num, den = _scale_num_den(cur_ref, cur_dis, scale, bitdepth, gain_limit)
+        nums.append(num)
+        dens.append(den)
+    return jnp.stack(nums, axis=-1), jnp.stack(dens, axis=-1)
+
+
+@functools.partial(jax.jit, static_argnames=("bitdepth", "skip_scale0"))
+def _vif_num_den_jit(ref, dis, gain_limit, *, bitdepth, skip_scale0):
+    return _vif_num_den(ref, dis, gain_limit, bitdepth=bitdepth, skip_scale0=skip_scale0)
+
+
+def vif_num_den(ref, dis, *, bitdepth: int, enhn_gain_limit: float = DEFAULT_ENHN_GAIN_LIMIT,
+                skip_scale0: bool = False, jit: bool = True) -> tuple[jax.Array, jax.Array]:
+    """Per-scale VIF numerators and denominators, float32 as libvmaf keeps them.
+
+    ``ref``, ``dis``: luma planes ``(..., H, W)`` (``uint8`` when ``bitdepth == 8``, else
+    ``uint16``). Returns ``(num, den)``, each ``(..., 4)`` float32. With ``skip_scale0`` the
+    scale-0 entries are 0 (not computed). Any leading axes are frames.
+    See specs/integer_vif.md §2-§5.
+    """
+    _check_planes(ref, dis, bitdepth)
+    if not 1.0 <= float(enhn_gain_limit) <= DEFAULT_ENHN_GAIN_LIMIT:
+        raise VifInputError(f"enhn_gain_limit must be in [1, 100], got {enhn_gain_limit}")
+    with x64():
+        gain = jnp.asarray(float(enhn_gain_limit), jnp.float64)
+        fn = _vif_num_den_jit if jit else _vif_num_den
+        return fn(jnp.asarray(ref), jnp.asarray(dis), gain, bitdepth=int(bitdepth), skip_scale0=bool(skip_scale0))
+
+
+def vif_scale_scores(num, den, *, skip_scale0: bool = False) -> np.ndarray:
+    """``integer_vif_scale0..3`` = num/den in float32 (``write_scores``, ``integer_vif.c:682-707``).
+
+    Returns a float64 array ``(..., 4)`` holding the float32 quotients; scale 0 is 0 with
+    ``skip_scale0``. See specs/integer_vif.md §6.
+    """
+    num = np.asarray(num, dtype=np.float32)
+    den = np.asarray(den, dtype=np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = (num / den).astype(np.float64)
+    if skip_scale0:
+        scores[..., 0] = 0.0
+    return scores
+
+
+def vif_features(num, den, *, skip_scale0: bool = False, debug: bool = False) -> dict[str, float]:
+    """libvmaf's integer VIF feature values (unsuffixed names) of one frame.
+
+    Key order follows ``write_scores`` (``integer_vif.c:682-780``): the four
+    ``VMAF_integer_feature_vif_scaleN_score``, then with ``debug`` ``integer_vif``,
+    ``integer_vif_num``, ``integer_vif_den`` and ``integer_vif_{num,den}_scaleN``.
+    See specs/integer_vif.md §6.
+    """
+    num = np.asarray(num, dtype=np.float32).reshape(4)
+    den = np.asarray(den, dtype=np.float32).reshape(4)
+    scores = vif_scale_scores(num, den, skip_scale0=skip_scale0)
+    out = {f"VMAF_integer_feature_vif_scale{s}_score": float(scores[s]) for s in range(4)}
+    if not debug:
+        return out
+    first = 1 if skip_scale0 else 0
+    score_num = 0.0
+    score_den = 0.0
+    for s in range(first, 4):
+        score_num += float(num[s])
+        score_den += float(den[s])
+    out["integer_vif"] = 1.0 if score_den == 0.0 else score_num / score_den
+    out["integer_vif_num"] = score_num
+    out["integer_vif_den"] = score_den
+    for s in range(4):
+        if s == 0 and skip_scale0:
+            out["integer_vif_num_scale0"] = 0.0
+            out["integer_vif_den_scale0"] = -1.0
+        else:
+            out[f"integer_vif_num_scale{s}"] = float(num[s])
+            out[f"integer_vif_den_scale{s}"] = float(den[s])
+    return out
+
+
+class IntegerVifExtractor(FeatureExtractor):
+    """libvmaf's ``vif`` extractor (fixed point). See specs/integer_vif.md §7."""
+
+    name = "vif"
+    options = {
+        "debug": OptionSpec("debug", False, bool, reference="integer_vif.c:57-63"),
+        "vif_enhn_gain_limit": OptionSpec(
+            "vif_enhn_gain_limit", DEFAULT_ENHN_GAIN_LIMIT, float, alias="egl", feature_param=True,
+            minimum=1.0, maximum=DEFAULT_ENHN_GAIN_LIMIT, reference="integer_vif.c:64-74"),
+        "vif_skip_scale0": OptionSpec(
+            "vif_skip_scale0", False, bool, alias="ssclz", feature_param=True, reference="integer_vif.c:75-82"),
+    }
+
+    def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
+        super().__init__(width=width, height=height, bitdepth=bitdepth, **options)
+        if self.width < VIF_MIN_SIZE or self.height < VIF_MIN_SIZE:
+            raise VifInputError(
+                f"integer VIF needs frames of at least {VIF_MIN_SIZE}x{VIF_MIN_SIZE}, got {self.width}x{self.height}")
+        if not 8 <= self.bitdepth <= 16:
+            raise VifInputError(f"bitdepth must be in 8..16, got {self.bitdepth}")
+        self._keys: dict[str, str] = {}
+
+    def _key(self, name: str) -> str:
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = feature_key(name, self.feature_params)
+        return key
+
+    def extract(self, index: int, ref: np.ndarray, dis: np.ndarray) -> FrameValues:
+        num, den = vif_num_den(ref, dis, bitdepth=self.bitdepth,
+                               enhn_gain_limit=self.values["vif_enhn_gain_limit"],
+                               skip_scale0=self.values["vif_skip_scale0"])
+        values = vif_features(np.asarray(num), np.asarray(den), skip_scale0=self.values["vif_skip_scale0"],
+                              debug=self.values["debug"])
+        return {index: {self._key(name): value for name, value in values.items()}}
