@@ -21,9 +21,11 @@ Two rebuild sources (specs/models/audit.md §2):
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import dataclasses
 import json
 import os
+import queue
 import subprocess
 import sys
 import tempfile
@@ -35,7 +37,7 @@ from vmafref.models.registry import default_registry_path, find_entry, read_regi
 
 __all__ = ["SOURCES", "FileCheck", "AuditReport", "audit", "rebuild_in_fresh_process", "format_report"]
 
-SOURCES = ("training", "params")
+SOURCES = ("training", "training-loso", "params")
 #: Registry entry keys of the files a rebuild produces, with their pin keys.
 FILE_PINS = (("params", "params_sha256"), ("onnx", "sha256"), ("int8_onnx", "int8_sha256"),
              ("sidecar", "sidecar_sha256"))
@@ -60,6 +62,7 @@ class AuditReport:
     checks: tuple[FileCheck, ...]
     failures: tuple[str, ...]
     seconds: dict[str, float]
+    wall_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -67,14 +70,18 @@ class AuditReport:
 
 
 def rebuild_in_fresh_process(model_id: str, *, registry_path: Path, source: str, out_dir: Path,
-                             timeout: float | None = None) -> dict[str, str | None]:
+                             cpu: int | None = None, timeout: float | None = None) -> dict[str, str | None]:
     """Runs the child rebuild and returns ``{registry file key: sha256 or None}``.
 
-    Raises ``RuntimeError`` with the child's stderr tail when it fails.
+    ``cpu`` restricts the child to that CPU before it starts (it then pins itself to it), so
+    that parallel rebuilds do not share a core. Raises ``RuntimeError`` with the child's
+    stderr tail when it fails.
     """
     command = [sys.executable, "-m", "vmafref.models.audit", "--child", model_id, "--registry",
                str(registry_path), "--from", source, "--out", str(out_dir)]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    restrict = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False,
+                               preexec_fn=restrict)
     if completed.returncode != 0:
         tail = "\n".join(completed.stderr.strip().splitlines()[-15:])
         raise RuntimeError(f"rebuild of {model_id} failed (exit {completed.returncode}):\n{tail}")
@@ -82,27 +89,48 @@ def rebuild_in_fresh_process(model_id: str, *, registry_path: Path, source: str,
 
 
 def audit(model_ids: Sequence[str] | None = None, *, registry_path: str | os.PathLike | None = None,
-          source: str = "training", progress: bool = True) -> AuditReport:
-    """Audits ``model_ids`` (default: every registry entry); see the module docstring."""
+          source: str = "training", jobs: int | None = None, progress: bool = True) -> AuditReport:
+    """Audits ``model_ids`` (default: every registry entry); see the module docstring.
+
+    ``jobs`` rebuilds run at once, each on its own CPU (default: one per CPU this process may
+    use). Each child pins itself to one CPU, so its bytes do not depend on ``jobs``.
+    """
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
     registry_path = Path(registry_path) if registry_path is not None else default_registry_path()
     registry = read_registry(registry_path)
     ids = list(model_ids) if model_ids else [e["id"] for e in registry["models"]]
-    checks, failures, seconds = [], [], {}
-    for model_id in ids:
-        entry = find_entry(registry, model_id)
+    entries = {model_id: find_entry(registry, model_id) for model_id in ids}
+    cpus = sorted(os.sched_getaffinity(0))
+    jobs = max(1, min(jobs or len(cpus), len(cpus), len(ids)))
+    free_cpus: queue.Queue[int] = queue.Queue()
+    for cpu in cpus[:jobs]:
+        free_cpus.put(cpu)
+
+    def one(model_id: str) -> tuple[str, dict | None, str | None, float]:
+        cpu = free_cpus.get()
         start = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix=f"vmafref-audit-{model_id}-") as folder:
-            try:
+        try:
+            with tempfile.TemporaryDirectory(prefix=f"vmafref-audit-{model_id}-") as folder:
                 rebuilt = rebuild_in_fresh_process(model_id, registry_path=registry_path.resolve(), source=source,
-                                                   out_dir=Path(folder))
-            except (RuntimeError, subprocess.TimeoutExpired) as error:
-                failures.append(f"{model_id}: {error}")
-                rebuilt = None
-        seconds[model_id] = time.perf_counter() - start
-        if rebuilt is None:
+                                                   out_dir=Path(folder), cpu=cpu if jobs > 1 else None)
+            return model_id, rebuilt, None, time.perf_counter() - start
+        except (RuntimeError, subprocess.TimeoutExpired) as error:
+            return model_id, None, f"{model_id}: {error}", time.perf_counter() - start
+        finally:
+            free_cpus.put(cpu)
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        outcomes = list(pool.map(one, ids))
+    wall = time.perf_counter() - started
+    checks, failures, seconds = [], [], {}
+    for model_id, rebuilt, failure, elapsed in outcomes:
+        seconds[model_id] = elapsed
+        if failure is not None:
+            failures.append(failure)
             continue
+        entry = entries[model_id]
         for file_key, pin_key in FILE_PINS:
             if file_key not in rebuilt:
                 continue  # this source does not rebuild that file
@@ -112,8 +140,9 @@ def audit(model_ids: Sequence[str] | None = None, *, registry_path: str | os.Pat
             if progress:
                 print(_format_check(check), flush=True)
         if progress:
-            print(f"{model_id}: rebuilt in {seconds[model_id]:.1f} s", flush=True)
-    return AuditReport(source=source, checks=tuple(checks), failures=tuple(failures), seconds=seconds)
+            print(f"{model_id}: rebuilt in {elapsed:.1f} s", flush=True)
+    return AuditReport(source=source, checks=tuple(checks), failures=tuple(failures), seconds=seconds,
+                       wall_seconds=wall)
 
 
 def _format_check(check: FileCheck) -> str:
@@ -127,10 +156,10 @@ def _format_check(check: FileCheck) -> str:
 def format_report(report: AuditReport) -> str:
     lines = [_format_check(c) for c in report.checks]
     lines += [f"FAILED    {f}" for f in report.failures]
-    total = sum(report.seconds.values())
     mismatches = sum(not c.match for c in report.checks)
+    per_model = ", ".join(f"{m} {s:.0f} s" for m, s in report.seconds.items())
     lines.append(f"audit ({report.source}): {len(report.checks)} files, {mismatches} mismatches, "
-                 f"{len(report.failures)} failed rebuilds, {total:.1f} s")
+                 f"{len(report.failures)} failed rebuilds; wall {report.wall_seconds:.1f} s ({per_model})")
     return "\n".join(lines)
 
 

@@ -193,7 +193,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     audit = subparsers.add_parser("audit", help="rebuild registry entries in fresh processes and compare sha256")
     audit.add_argument("models", nargs="*", metavar="MODEL", help="models to audit (default: all registered)")
-    audit.add_argument("--from", dest="source", choices=("training", "params"), default="training",
-                       help="rebuild from the recorded training provenance (default) or the committed params")
+    audit.add_argument("--from", dest="source", choices=("training", "training-loso", "params"), default="training",
+                       help="training (default): retrain the shipped fit from the recorded provenance; "
+                            "training-loso: also rerun every LOSO fold; params: export and quantise the committed "
+                            "parameters")
     audit.add_argument("--registry", default=None)
     audit.set_defaults(handler=_cmd_audit)

@@ -107,7 +107,7 @@ class BuildResult:
     files: dict[str, bytes]  # registry file key -> bytes written
     entry: dict
     sidecar: dict
-    loso: evaluation.LosoResult
+    loso: evaluation.LosoResult | None  # None when the recorded evaluation was reused
 
 
 def file_names(model_id: str) -> dict[str, str]:
@@ -255,12 +255,14 @@ def _target_label(model_id: str) -> str:
 
 def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir: str | os.PathLike,
                 invocation: Invocation, registry_path: str | os.PathLike | None = None, register: bool = True,
-                progress: bool = True) -> BuildResult:
+                progress: bool = True, recorded_evaluation: tuple[dict, dict | None] | None = None) -> BuildResult:
     """Builds ``options.model_id`` (see the module docstring) into ``model_dir``.
 
     ``registry_path`` (default ``model_dir/registry.json``) is both where the entry goes and
     where the v2 release gate reads v1's LOSO PLCC. ``register=False`` writes the files but
     not the registry entry (used by the audit, which compares bytes only).
+    ``recorded_evaluation=(evaluation block, release block)`` skips LOSO and both gates and
+    puts those recorded blocks into the sidecar (the audit's default replay).
     """
     model_id = options.model_id
     model_dir, runs_dir = Path(model_dir), Path(runs_dir)
@@ -277,30 +279,38 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
     data_digest = dataset_sha256(dataset)
     say(f"smoke data: {len(dataset)} rows, {len(dataset.sources())} sources, sha256 {data_digest[:16]}")
 
-    loso = _loso(options, dataset, progress)
-    _write_run_folder(run_dir, model_id, loso, _target_label(model_id))
-    say(f"LOSO PLCC {loso.as_dict()['plcc']['mean']:.4f} ± {loso.as_dict()['plcc']['std']:.4f}")
-    if not loso.passed:
-        raise evaluation.ShipGateError(f"{model_id}: mean LOSO PLCC {loso.mean_plcc:.4f} is below the ship gate "
-                                       f"{options.ship_gate_plcc}; the registry is left untouched "
-                                       f"(fold table in {run_dir / 'loso_folds.md'})")
-    release = None
-    if model_id == "fr_regressor_v2":
-        decision = evaluation.release_gate(loso.mean_plcc, _baseline_plcc(registry_path, "fr_regressor_v1"),
-                                           required_lift=options.required_lift)
-        release = decision.as_dict()
-        write_json_atomic(run_dir / "release_decision.json", release)
-        say(f"release gate vs fr_regressor_v1: lift {decision.lift:+.4f} (needs {decision.required_lift}) -> "
-            f"{'ships' if decision.ships else 'does not ship'}")
-        if not decision.ships:
-            raise ReleaseGateError(f"fr_regressor_v2 LOSO PLCC {decision.candidate_loso_plcc:.4f} beats "
-                                   f"fr_regressor_v1's {decision.baseline_loso_plcc:.4f} by {decision.lift:+.4f}, less "
-                                   f"than the required {decision.required_lift}; v2 does not ship "
-                                   f"(decision in {run_dir / 'release_decision.json'})")
+    if recorded_evaluation is None:
+        loso_result = _loso(options, dataset, progress)
+        _write_run_folder(run_dir, model_id, loso_result, _target_label(model_id))
+        evaluation_block = loso_result.as_dict()
+        say(f"LOSO PLCC {evaluation_block['plcc']['mean']:.4f} ± {evaluation_block['plcc']['std']:.4f}")
+        if not loso_result.passed:
+            raise evaluation.ShipGateError(
+                f"{model_id}: mean LOSO PLCC {loso_result.mean_plcc:.4f} is below the ship gate "
+                f"{options.ship_gate_plcc}; the registry is left untouched (fold table in {run_dir / 'loso_folds.md'})")
+        release = None
+        if model_id == "fr_regressor_v2":
+            decision = evaluation.release_gate(loso_result.mean_plcc, _baseline_plcc(registry_path, "fr_regressor_v1"),
+                                               required_lift=options.required_lift)
+            release = decision.as_dict()
+            write_json_atomic(run_dir / "release_decision.json", release)
+            say(f"release gate vs fr_regressor_v1: lift {decision.lift:+.4f} (needs {decision.required_lift}) -> "
+                f"{'ships' if decision.ships else 'does not ship'}")
+            if not decision.ships:
+                raise ReleaseGateError(
+                    f"fr_regressor_v2 LOSO PLCC {decision.candidate_loso_plcc:.4f} beats fr_regressor_v1's "
+                    f"{decision.baseline_loso_plcc:.4f} by {decision.lift:+.4f}, less than the required "
+                    f"{decision.required_lift}; v2 does not ship (decision in {run_dir / 'release_decision.json'})")
+    else:
+        # Audit replay without LOSO: the recorded evaluation and release decision are reused
+        # (specs/models/audit.md §2); everything else is recomputed.
+        evaluation_block, release = recorded_evaluation
+        loso_result = None
 
     final = train.train(_train_config(options), dataset, progress=progress)
-    evaluation.plot_loss_curve({"epoch_loss": final.history["epoch_loss"]}, run_dir / "loss_curve.png",
-                               title=f"{model_id}: final training on all sources")
+    if recorded_evaluation is None:
+        evaluation.plot_loss_curve({"epoch_loss": final.history["epoch_loss"]}, run_dir / "loss_curve.png",
+                                   title=f"{model_id}: final training on all sources")
     params_bytes = params_io.params_bytes(final.params)
 
     onnx_bytes = export_onnx(model_id, final.params)
@@ -322,10 +332,12 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
         files["int8_onnx"] = quant.int8_bytes
     digests = {key: sha256_bytes(value) for key, value in files.items()}
 
-    in_sample = {k: float(final.metrics[f"in_sample_{k}"]) for k in ("plcc", "srocc", "rmse")} \
-        if contract.kind != "filter" else {"plcc": evaluation.plcc(jax_outputs, dataset.targets),
-                                          "srocc": evaluation.srocc(jax_outputs, dataset.targets),
-                                          "rmse": evaluation.rmse(jax_outputs, dataset.targets)}
+    if contract.kind != "filter":
+        in_sample = {k: _finite_or_none(final.metrics[f"in_sample_{k}"]) for k in ("plcc", "srocc", "rmse")}
+    else:
+        in_sample = {"plcc": evaluation.plcc(jax_outputs, dataset.targets),
+                     "srocc": evaluation.srocc(jax_outputs, dataset.targets),
+                     "rmse": evaluation.rmse(jax_outputs, dataset.targets)}
     standardizer = final.standardizer.as_dict() if final.standardizer is not None else None
     sidecar: dict[str, Any] = {
         "schema_version": 1,
@@ -349,7 +361,7 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
         "training": {"dataset": dataset.description, "seed": options.seed, "n_rows": len(dataset),
                      "n_sources": len(dataset.sources()), "config": final.config, "in_sample": in_sample,
                      "final_loss": float(final.metrics["final_loss"])},
-        "evaluation": loso.as_dict(),
+        "evaluation": evaluation_block,
         "release_gate": release,
         "quantization": {"method": "onnxruntime.quantize_dynamic", "weight_type": quantize.WEIGHT_TYPE,
                          "budget_plcc": verdict.budget, "plcc_drop": verdict.plcc_drop,
@@ -383,12 +395,18 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
              "sidecar": names["sidecar"], "sidecar_sha256": sha256_bytes(sidecar_bytes), "params": names["params"],
              "params_sha256": digests["params"], "int8_onnx": names["int8_onnx"] if quant.shipped else None,
              "int8_sha256": digests.get("int8_onnx"), "quant_plcc_drop": verdict.plcc_drop,
-             "quant_budget_plcc": verdict.budget, "loso_plcc": loso.as_dict()["plcc"]["mean"], "license": LICENSE,
+             "quant_budget_plcc": verdict.budget, "loso_plcc": evaluation_block["plcc"]["mean"], "license": LICENSE,
              "smoke": True}
     if register:
         upsert_entry(registry_path, entry)
         say(f"registered in {registry_path.name}")
-    return BuildResult(model_id=model_id, files=files, entry=entry, sidecar=sidecar, loso=loso)
+    return BuildResult(model_id=model_id, files=files, entry=entry, sidecar=sidecar, loso=loso_result)
+
+
+def _finite_or_none(value: float) -> float | None:
+    """A training metric, or ``None`` where it is undefined (NaN for constant predictions)."""
+    value = float(value)
+    return value if np.isfinite(value) else None
 
 
 def _preprocessing(kind: str) -> dict[str, str]:
@@ -414,10 +432,11 @@ def rebuild(model_id: str, *, registry_path: str | os.PathLike, source: str, out
     provenance = sidecar["run_provenance"]
     recorded = dict(provenance["args"])
     options = BuildOptions(**{f.name: recorded[f.name] for f in dataclasses.fields(BuildOptions) if f.name in recorded})
-    if source == "training":
+    if source in ("training", "training-loso"):
         invocation = Invocation(provenance["entrypoint"], tuple(provenance["argv"]), recorded)
+        reuse = None if source == "training-loso" else (sidecar["evaluation"], sidecar["release_gate"])
         result = build_model(options, model_dir=out_dir, runs_dir=out_dir / "runs", invocation=invocation,
-                             registry_path=registry_path, register=False, progress=False)
+                             registry_path=registry_path, register=False, progress=False, recorded_evaluation=reuse)
         digests: dict[str, str | None] = {key: sha256_bytes(value) for key, value in result.files.items()}
         digests.setdefault("int8_onnx", None)
         return digests

@@ -112,11 +112,20 @@ def find_entry(registry: Mapping[str, Any], model_id: str) -> dict:
 
 def upsert_entry(path: str | os.PathLike, entry: Mapping[str, Any]) -> bytes:
     """Replaces (or adds) the entry with ``entry["id"]`` and writes the registry atomically.
-    Other entries are kept byte for byte as data."""
+    Other entries are kept as they are. The read-modify-write holds an exclusive lock on the
+    registry's folder, so two trainings finishing together cannot drop each other's entry."""
+    import fcntl
+
     path = Path(path)
-    registry = read_registry(path) if path.exists() else {"schema_version": REGISTRY_SCHEMA_VERSION, "models": []}
-    models = [e for e in registry["models"] if e["id"] != entry["id"]] + [dict(entry)]
-    return write_registry(path, {"models": models})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        registry = read_registry(path) if path.exists() else {"schema_version": REGISTRY_SCHEMA_VERSION, "models": []}
+        models = [e for e in registry["models"] if e["id"] != entry["id"]] + [dict(entry)]
+        return write_registry(path, {"models": models})
+    finally:
+        os.close(folder)  # releases the lock
 
 
 @dataclasses.dataclass(frozen=True)
