@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Standardizer", "StandardizerError"]
+__all__ = ["MIN_RELATIVE_STD", "Standardizer", "StandardizerError"]
+
+#: Smallest accepted std relative to max(1, |mean|) (specs/models/fr_regressor_v1.md §3).
+MIN_RELATIVE_STD = 1e-9
 
 
 class StandardizerError(ValueError):
@@ -55,11 +58,14 @@ class Standardizer:
                 f"mean and std need one value per feature ({len(order)}), got shapes {mean.shape} and {std.shape}")
         if not np.all(np.isfinite(mean)):
             raise StandardizerError(f"mean is not finite: {mean.tolist()}")
-        bad = [name for name, value in zip(order, std) if not (np.isfinite(value) and value > 0.0)]
+        # A std below MIN_RELATIVE_STD·max(1, |mean|) is rounding noise of a constant column
+        # (e.g. the mean of three 0.1s is not exactly 0.1): dividing by it yields garbage.
+        floor = MIN_RELATIVE_STD * np.maximum(1.0, np.abs(mean))
+        bad = [name for name, value, low in zip(order, std, floor) if not (np.isfinite(value) and value > low)]
         if bad:
             raise StandardizerError(
-                f"std must be finite and > 0; constant or non-finite feature(s): {', '.join(bad)} "
-                f"(std={std.tolist()})")
+                f"std must be finite and > {MIN_RELATIVE_STD:g}·max(1, |mean|); constant or non-finite "
+                f"feature(s): {', '.join(bad)} (std={std.tolist()})")
         object.__setattr__(self, "feature_order", order)
         object.__setattr__(self, "mean", tuple(float(v) for v in mean))
         object.__setattr__(self, "std", tuple(float(v) for v in std))
