@@ -1,0 +1,778 @@
+"""Regenerate or re-check the golden files under ``golden/`` with a real libvmaf.
+
+Every case is a recipe in :data:`CASES`: how its clips are made (seeded numpy for the
+synthetic ones, Netflix/vmaf_resource blobs for the real ones, ffmpeg command lines for the
+codec ones), their geometry, and which libvmaf runs are asked of them. Running the script
+
+    python tools/make_golden.py --libvmaf path/to/libvmaf.so                 # regenerate all
+    python tools/make_golden.py --libvmaf path/to/libvmaf.so --case ID ...   # some cases
+    python tools/make_golden.py --libvmaf path/to/libvmaf.so --check         # re-check
+
+writes ``golden/<case>/{ref,dis}.<yuv|y4m>.xz`` (clips, lzma/xz), ``golden/<case>/expected.json``
+(every key of every frame, model scores, pooled values, at full double precision) and
+``golden/manifest.json``. ``--check`` recomputes every case from the stored clips and exits
+non-zero on any difference from the stored values or metadata. Clips are rebuilt from their
+recipe only with ``--rebuild-clips`` (this needs ``--vmaf-resource`` for the real clips and
+ffmpeg for the codec ones); otherwise the stored clips are used, after their sha256 is
+checked. See docs/golden.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import lzma
+import math
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from libvmaf_ctypes import (  # noqa: E402  (the tools folder is not a package)
+    EXPECTED_VERSION,
+    LibVmaf,
+    LibVmafError,
+    FeatureRequest,
+    ModelRequest,
+    chroma_shape,
+)
+
+__all__ = ["CASES", "RUNS", "TOLERANCES", "Case", "read_frames", "main"]
+
+GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
+MANIFEST_FORMAT = 1
+LIBVMAF_COMMIT = "f85a853692a8c730d0270cd733c8bb30b5b93b7c"
+VMAF_RESOURCE_REPOSITORY = "Netflix/vmaf_resource"
+VMAF_RESOURCE_COMMIT = "e3ab3775a8ce9ff76dde8988c63cf59b0b12f019"
+VMAF_RESOURCE_LICENSE = "BSD-2-Clause-Patent"
+VMAF_RESOURCE_YUV = "python/test/resource/yuv"
+
+#: cpumask values every case is computed with; they must agree bit for bit (0: all SIMD
+#: sets libvmaf finds, 255: plain C). The stored values come from the first.
+CPUMASKS = (0, 255)
+
+_INTEGER_DEBUG = {"adm": {"debug": "true"}, "vif": {"debug": "true"}, "motion": {"debug": "true"}}
+_FLOAT_DEBUG = {"float_adm": {"debug": "true"}, "float_vif": {"debug": "true"}, "float_motion": {"debug": "true"}}
+
+#: One libvmaf context each. ``feature_family`` / ``model_family`` name the tolerance of the
+#: feature keys and of the model score in :data:`TOLERANCES`.
+RUNS: dict[str, dict] = {
+    "integer": {
+        "models": [{"version": "vmaf_v0.6.1", "overloads": _INTEGER_DEBUG}],
+        "feature_family": "fixed_point",
+        "model_family": "vmaf",
+    },
+    "float": {
+        "models": [{"version": "vmaf_float_v0.6.1", "overloads": _FLOAT_DEBUG}],
+        "feature_family": "float",
+        "model_family": "float",
+    },
+    "neg": {
+        "models": [{"version": "vmaf_v0.6.1neg", "overloads": _INTEGER_DEBUG}],
+        "feature_family": "fixed_point",
+        "model_family": "vmaf",
+    },
+    # For frames below the integer ADM's minimum size (see MIN_WIDTH): no model, so no ADM.
+    "vif_motion": {
+        "models": [],
+        "features": [{"name": "vif", "options": {"debug": "true"}}, {"name": "motion", "options": {"debug": "true"}}],
+        "feature_family": "fixed_point",
+        "model_family": None,
+    },
+}
+
+#: Tolerance per key family: a value passes when ``|got - expected| <= atol + rtol*|expected|``.
+#: ``goal`` is the target the float path aims at; ``limit`` is what the tests enforce.
+TOLERANCES: dict[str, dict] = {
+    "fixed_point": {"limit": {"rtol": 0.0, "atol": 0.0},
+                    "why": "the fixed-point path is integer arithmetic: bit-exact"},
+    "vmaf": {"limit": {"rtol": 1e-9, "atol": 0.0},
+             "why": "model score from bit-exact features; the SVM sums in double"},
+    "float": {"limit": {"rtol": 1e-5, "atol": 1e-6}, "goal": {"rtol": 1e-6, "atol": 1e-7},
+              "why": "libvmaf's float path accumulates in float32 in its own order"},
+}
+
+
+# --------------------------------------------------------------------------- clip formats
+
+def sample_dtype(bitdepth: int) -> np.dtype:
+    return np.dtype(np.uint8) if bitdepth == 8 else np.dtype("<u2")
+
+
+def frame_planes_shapes(width: int, height: int, pixel_format: str) -> list[tuple[int, int]]:
+    chroma = chroma_shape(width, height, pixel_format)
+    return [(height, width)] + ([chroma, chroma] if chroma[0] else [])
+
+
+def raw_frame_bytes(width: int, height: int, pixel_format: str, bitdepth: int) -> int:
+    shapes = frame_planes_shapes(width, height, pixel_format)
+    return sum(h * w for h, w in shapes) * sample_dtype(bitdepth).itemsize
+
+
+def encode_raw(frames: Sequence[Sequence[np.ndarray]], bitdepth: int) -> bytes:
+    dtype = sample_dtype(bitdepth)
+    return b"".join(np.ascontiguousarray(plane, dtype=dtype).tobytes() for frame in frames for plane in frame)
+
+
+_Y4M_COLORSPACE = {("420", 8): "420jpeg", ("422", 8): "422", ("444", 8): "444"}
+
+
+def y4m_colorspace(pixel_format: str, bitdepth: int) -> str:
+    if bitdepth == 8:
+        return _Y4M_COLORSPACE[(pixel_format, 8)]
+    return f"{pixel_format}p{bitdepth}"
+
+
+def encode_y4m(frames: Sequence[Sequence[np.ndarray]], width: int, height: int, pixel_format: str,
+               bitdepth: int) -> bytes:
+    header = f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C{y4m_colorspace(pixel_format, bitdepth)}\n"
+    dtype = sample_dtype(bitdepth)
+    parts = [header.encode()]
+    for frame in frames:
+        parts.append(b"FRAME\n")
+        parts.extend(np.ascontiguousarray(plane, dtype=dtype).tobytes() for plane in frame)
+    return b"".join(parts)
+
+
+def read_frames(data: bytes, container: str, width: int, height: int, pixel_format: str,
+                bitdepth: int) -> list[list[np.ndarray]]:
+    """Split a whole raw YUV or Y4M clip into per-frame planes (luma first)."""
+    dtype = sample_dtype(bitdepth)
+    shapes = frame_planes_shapes(width, height, pixel_format)
+    plane_bytes = [h * w * dtype.itemsize for h, w in shapes]
+    frame_size = sum(plane_bytes)
+    frames: list[list[np.ndarray]] = []
+    offset = 0
+    if container == "y4m":
+        end = data.index(b"\n")
+        header = data[:end].decode("ascii").split()
+        if header[0] != "YUV4MPEG2":
+            raise ValueError("not a YUV4MPEG2 stream")
+        tags = {token[0]: token[1:] for token in header[1:]}
+        if (int(tags["W"]), int(tags["H"])) != (width, height):
+            raise ValueError(f"Y4M header says {tags['W']}x{tags['H']}, manifest says {width}x{height}")
+        if tags.get("C", "420jpeg") != y4m_colorspace(pixel_format, bitdepth):
+            raise ValueError(f"Y4M colour space {tags.get('C')!r} does not match {pixel_format}/{bitdepth}")
+        offset = end + 1
+    while offset < len(data):
+        if container == "y4m":
+            if not data.startswith(b"FRAME", offset):
+                raise ValueError(f"expected FRAME at byte {offset}")
+            offset = data.index(b"\n", offset) + 1
+        if offset + frame_size > len(data):
+            raise ValueError(f"clip ends inside frame {len(frames)}")
+        planes = []
+        for (h, w), size in zip(shapes, plane_bytes):
+            planes.append(np.frombuffer(data, dtype=dtype, count=h * w, offset=offset).reshape(h, w))
+            offset += size
+        frames.append(planes)
+    return frames
+
+
+# ------------------------------------------------------------------------ synthetic clips
+
+def _binomial_blur(image: np.ndarray, passes: int) -> np.ndarray:
+    """Separable [1 2 1]/4 blur, ``passes`` times, edges replicated."""
+    out = image.astype(np.float64)
+    for _ in range(passes):
+        for axis in (0, 1):
+            padded = np.pad(out, [(1, 1) if a == axis else (0, 0) for a in range(2)], mode="edge")
+            lo = np.take(padded, range(0, out.shape[axis]), axis=axis)
+            mid = np.take(padded, range(1, out.shape[axis] + 1), axis=axis)
+            hi = np.take(padded, range(2, out.shape[axis] + 2), axis=axis)
+            out = (lo + 2 * mid + hi) / 4
+    return out
+
+
+def _scene(rng: np.random.Generator, height: int, width: int, margin: int) -> np.ndarray:
+    """A smooth textured field with a few sharp-edged shapes, in 8-bit units (float)."""
+    field = _binomial_blur(rng.normal(size=(height + 2 * margin, width + 2 * margin)), 6)
+    field = (field - field.mean()) / (field.std() + 1e-12)
+    fine = _binomial_blur(rng.normal(size=field.shape), 1)
+    scene = 128 + 45 * field + 5 * fine / (fine.std() + 1e-12)
+    for _ in range(4):
+        top, left = rng.integers(0, field.shape[0] - 4), rng.integers(0, field.shape[1] - 4)
+        tall, wide = rng.integers(3, max(4, field.shape[0] // 3)), rng.integers(3, max(4, field.shape[1] // 3))
+        scene[top:top + tall, left:left + wide] += rng.uniform(-60, 60)
+    return scene
+
+
+def _to_samples(values: np.ndarray, bitdepth: int, low: float = 0.0, high: float = 255.0) -> np.ndarray:
+    scale = float(1 << (bitdepth - 8))
+    peak = (1 << bitdepth) - 1
+    return np.clip(np.rint(np.clip(values, low, high) * scale), 0, peak).astype(sample_dtype(bitdepth))
+
+
+def _chroma(rng: np.random.Generator, width: int, height: int, pixel_format: str, bitdepth: int) -> list[np.ndarray]:
+    ch, cw = chroma_shape(width, height, pixel_format)
+    if ch == 0:
+        return []
+    return [_to_samples(128 + 20 * _binomial_blur(rng.normal(size=(ch, cw)), 3), bitdepth) for _ in range(2)]
+
+
+def synthetic_texture(*, seed: int, width: int, height: int, frames: int, pixel_format: str, bitdepth: int,
+                      noise: float = 6.0, blur: int = 1, identical: bool = False, low: float = 0.0,
+                      high: float = 255.0, gain: float = 1.0, offset: float = 128.0) -> tuple[list, list]:
+    """A textured scene panning 1 px right per frame, and a blurred, noisy copy of it.
+
+    Values are built in 8-bit units around 128, mapped to ``offset + gain*(v - 128)``,
+    clipped to ``[low, high]`` and scaled by ``2**(bitdepth-8)``; ``noise`` is the standard
+    deviation of the distortion's Gaussian noise in the same units. ``identical`` makes the
+    distorted clip equal the reference.
+    """
+    rng = np.random.default_rng(seed)
+    margin = 2 * frames + 2
+    scene = _scene(rng, height, width, margin)
+    reference, distorted = [], []
+    for index in range(frames):
+        view = scene[margin:margin + height, margin - index:margin - index + width]
+        view = offset + gain * (view - 128)
+        ref_luma = _to_samples(view, bitdepth, low, high)
+        chroma = _chroma(rng, width, height, pixel_format, bitdepth)
+        reference.append([ref_luma] + chroma)
+        if identical:
+            distorted.append([ref_luma.copy()] + [plane.copy() for plane in chroma])
+            continue
+        degraded = _binomial_blur(ref_luma.astype(np.float64) / (1 << (bitdepth - 8)), blur)
+        degraded += rng.normal(0, noise, size=degraded.shape)
+        distorted.append([_to_samples(degraded, bitdepth, low, high)] + _chroma(rng, width, height, pixel_format,
+                                                                               bitdepth))
+    return reference, distorted
+
+
+def synthetic_flat(*, width: int, height: int, pixel_format: str, bitdepth: int, reference_levels: Sequence[int],
+                   distorted_levels: Sequence[int]) -> tuple[list, list]:
+    """Constant frames (levels in the clip's own sample units); chroma mid-grey."""
+    mid = 1 << (bitdepth - 1)
+    ch, cw = chroma_shape(width, height, pixel_format)
+    dtype = sample_dtype(bitdepth)
+
+    def frame(level: int) -> list[np.ndarray]:
+        chroma = [np.full((ch, cw), mid, dtype) for _ in range(2)] if ch else []
+        return [np.full((height, width), level, dtype)] + chroma
+
+    return [frame(v) for v in reference_levels], [frame(v) for v in distorted_levels]
+
+
+# --------------------------------------------------------------------------- real clips
+
+def vmaf_resource_blob(repository: Path, name: str) -> bytes:
+    """A clip from a local clone of Netflix/vmaf_resource at the recorded commit."""
+    spec = f"{VMAF_RESOURCE_COMMIT}:{VMAF_RESOURCE_YUV}/{name}"
+    result = subprocess.run(["git", "-C", str(repository), "show", spec], capture_output=True)
+    if result.returncode:
+        raise RuntimeError(f"cannot read {spec} from {repository}: {result.stderr.decode().strip()}")
+    return result.stdout
+
+
+def vmaf_resource_blob_id(repository: Path, name: str) -> str:
+    spec = f"{VMAF_RESOURCE_COMMIT}:{VMAF_RESOURCE_YUV}/{name}"
+    return subprocess.run(["git", "-C", str(repository), "rev-parse", spec], capture_output=True, check=True,
+                          text=True).stdout.strip()
+
+
+def trim_raw(data: bytes, width: int, height: int, pixel_format: str, bitdepth: int, frames: int) -> bytes:
+    size = raw_frame_bytes(width, height, pixel_format, bitdepth)
+    if len(data) < size * frames:
+        raise ValueError(f"clip has {len(data) // size} frames, {frames} asked")
+    return data[:size * frames]
+
+
+# -------------------------------------------------------------------------------- cases
+
+@dataclasses.dataclass
+class Case:
+    """One golden case: geometry, container, how its clips are made, and which runs."""
+
+    id: str
+    description: str
+    width: int
+    height: int
+    pixel_format: str
+    bitdepth: int
+    container: str
+    source: dict
+    runs: tuple[str, ...] = ("integer", "float")
+    build: Callable[["BuildContext"], tuple[bytes, bytes]] | None = None
+
+    def files(self) -> dict[str, str]:
+        return {role: f"{self.id}/{role[:3]}.{self.container}.xz" for role in ("reference", "distorted")}
+
+
+@dataclasses.dataclass
+class BuildContext:
+    vmaf_resource: Path | None
+    ffmpeg: str
+    work: Path
+
+
+def _synthetic(case_kwargs: dict, generator: Callable, container: str):
+    def build(context: BuildContext, case: Case) -> tuple[bytes, bytes]:
+        reference, distorted = generator(**case_kwargs)
+        if container == "y4m":
+            return (encode_y4m(reference, case.width, case.height, case.pixel_format, case.bitdepth),
+                    encode_y4m(distorted, case.width, case.height, case.pixel_format, case.bitdepth))
+        return encode_raw(reference, case.bitdepth), encode_raw(distorted, case.bitdepth)
+    return build
+
+
+def synthetic_case(id: str, description: str, generator: Callable, *, container: str = "yuv",
+                   runs: tuple[str, ...] = ("integer", "float"), **kwargs) -> Case:
+    params = dict(kwargs)
+    case = Case(id=id, description=description, width=params["width"], height=params["height"],
+                pixel_format=params["pixel_format"], bitdepth=params["bitdepth"], container=container,
+                source={"kind": "synthetic", "generator": generator.__name__, "parameters": params,
+                        "numpy": np.__version__, "license": "generated by tools/make_golden.py"},
+                runs=runs)
+    builder = _synthetic(params, generator, container)
+    case.build = lambda context, case=case: builder(context, case)
+    return case
+
+
+def vmaf_resource_case(id: str, description: str, reference: str, distorted: str, *, width: int, height: int,
+                       pixel_format: str, bitdepth: int, frames: int,
+                       runs: tuple[str, ...] = ("integer", "float")) -> Case:
+    case = Case(id=id, description=description, width=width, height=height, pixel_format=pixel_format,
+                bitdepth=bitdepth, container="yuv", runs=runs,
+                source={"kind": "vmaf_resource", "repository": VMAF_RESOURCE_REPOSITORY,
+                        "commit": VMAF_RESOURCE_COMMIT, "license": VMAF_RESOURCE_LICENSE,
+                        "reference": {"path": f"{VMAF_RESOURCE_YUV}/{reference}"},
+                        "distorted": {"path": f"{VMAF_RESOURCE_YUV}/{distorted}"},
+                        "frames_kept": frames})
+
+    def build(context: BuildContext) -> tuple[bytes, bytes]:
+        if context.vmaf_resource is None:
+            raise RuntimeError(f"case {id} needs --vmaf-resource (a clone of {VMAF_RESOURCE_REPOSITORY})")
+        out = []
+        for role, name in (("reference", reference), ("distorted", distorted)):
+            case.source[role]["blob"] = vmaf_resource_blob_id(context.vmaf_resource, name)
+            out.append(trim_raw(vmaf_resource_blob(context.vmaf_resource, name), width, height, pixel_format,
+                                bitdepth, frames))
+        return out[0], out[1]
+
+    case.build = build
+    return case
+
+
+_FFMPEG_PIX_FMT = {("420", 8): "yuv420p", ("422", 8): "yuv422p", ("444", 8): "yuv444p"}
+
+
+def ffmpeg_pix_fmt(pixel_format: str, bitdepth: int) -> str:
+    if bitdepth == 8:
+        return _FFMPEG_PIX_FMT[(pixel_format, 8)]
+    return f"yuv{pixel_format}p{bitdepth}le"
+
+
+def codec_case(id: str, description: str, *, source_clip: str, source_geometry: tuple[int, int, str, int],
+               source_frames: int, filters: str, width: int, height: int, pixel_format: str, bitdepth: int,
+               encoder: Sequence[str], extension: str, container: str = "yuv",
+               runs: tuple[str, ...] = ("integer", "float")) -> Case:
+    """A real clip from vmaf_resource, filtered (crop/format) into the reference, encoded with
+    one of ffmpeg's encoders and decoded back into the distorted clip."""
+    src_w, src_h, src_fmt, src_depth = source_geometry
+    out_fmt = ffmpeg_pix_fmt(pixel_format, bitdepth)
+    muxer = ["-f", "yuv4mpegpipe", "-strict", "-1"] if container == "y4m" else ["-f", "rawvideo"]
+    source_input = ["-f", "rawvideo", "-pix_fmt", ffmpeg_pix_fmt(src_fmt, src_depth), "-s", f"{src_w}x{src_h}",
+                    "-i", "{source}"]
+    common = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    commands = [
+        ["ffmpeg", *common, *source_input, "-frames:v", str(source_frames), "-vf", filters, "-pix_fmt", out_fmt,
+         *muxer, "{reference}"],
+        ["ffmpeg", *common, *source_input, "-frames:v", str(source_frames), "-vf", filters, "-pix_fmt", out_fmt,
+         *encoder, "-fflags", "+bitexact", "-flags:v", "+bitexact", "{encoded}." + extension],
+        ["ffmpeg", *common, "-flags:v", "+bitexact", "-i", "{encoded}." + extension, "-pix_fmt", out_fmt, *muxer,
+         "{distorted}"],
+    ]
+    case = Case(id=id, description=description, width=width, height=height, pixel_format=pixel_format,
+                bitdepth=bitdepth, container=container, runs=runs,
+                source={"kind": "codec", "repository": VMAF_RESOURCE_REPOSITORY, "commit": VMAF_RESOURCE_COMMIT,
+                        "license": VMAF_RESOURCE_LICENSE, "source": {"path": f"{VMAF_RESOURCE_YUV}/{source_clip}"},
+                        "commands": [shlex.join(command) for command in commands]})
+
+    def build(context: BuildContext) -> tuple[bytes, bytes]:
+        if context.vmaf_resource is None:
+            raise RuntimeError(f"case {id} needs --vmaf-resource (a clone of {VMAF_RESOURCE_REPOSITORY})")
+        case.source["source"]["blob"] = vmaf_resource_blob_id(context.vmaf_resource, source_clip)
+        work = context.work / id
+        work.mkdir(parents=True, exist_ok=True)
+        source_path = work / "source.yuv"
+        source_path.write_bytes(vmaf_resource_blob(context.vmaf_resource, source_clip))
+        paths = {"source": str(source_path), "reference": str(work / f"ref.{container}"),
+                 "encoded": str(work / "encoded"), "distorted": str(work / f"dis.{container}")}
+        for command in commands:
+            argv = [context.ffmpeg if part == "ffmpeg" else part.format(**paths) for part in command]
+            result = subprocess.run(argv, capture_output=True, text=True)
+            if result.returncode:
+                raise RuntimeError(f"{shlex.join(argv)} failed: {result.stderr.strip()}")
+        case.source["ffmpeg"] = ffmpeg_version(context.ffmpeg)
+        return Path(paths["reference"]).read_bytes(), Path(paths["distorted"]).read_bytes()
+
+    case.build = build
+    return case
+
+
+def ffmpeg_version(ffmpeg: str) -> str:
+    result = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True)
+    return result.stdout.splitlines()[0] if result.returncode == 0 else "unknown"
+
+
+Q160 = "ref_test_0_1_src01_hrc00_576x324_576x324_vs_src01_hrc01_576x324_576x324_q_160x90.yuv"
+Q160_DIS = "dis_test_0_1_src01_hrc00_576x324_576x324_vs_src01_hrc01_576x324_576x324_q_160x90.yuv"
+SPARKS_REF = "sparks_ref_480x270.yuv42010le.yuv"
+SPARKS_DIS = "sparks_dis_480x270.yuv42010le.yuv"
+
+#: The smallest frame libvmaf's six extractors process without reading outside their buffers
+#: (found with valgrind on the plain-C path; see docs/golden.md).
+MIN_WIDTH, MIN_HEIGHT = 32, 32
+
+CASES: list[Case] = [
+    synthetic_case("identical_176x144_420_8bit", "distorted equals reference: VIF and ADM are exactly 1",
+                   synthetic_texture, seed=11, width=176, height=144, frames=4, pixel_format="420", bitdepth=8,
+                   identical=True),
+    synthetic_case("flat_64x48_420_8bit", "constant frames, levels changing over time (VIF's low-variance "
+                   "branch, ADM's zero-denominator rule, motion of flat frames)",
+                   synthetic_flat, width=64, height=48, pixel_format="420", bitdepth=8,
+                   reference_levels=[128, 128, 140, 16], distorted_levels=[120, 128, 141, 235]),
+    synthetic_case("near_black_96x64_420_8bit", "textured content squeezed into levels 0..6",
+                   synthetic_texture, seed=12, width=96, height=64, frames=4, pixel_format="420", bitdepth=8,
+                   gain=0.04, offset=3, noise=0.7, low=0.0, high=6.0),
+    synthetic_case(f"min_size_{MIN_WIDTH}x{MIN_HEIGHT}_444_8bit", "the smallest frame libvmaf accepts",
+                   synthetic_texture, seed=13, width=MIN_WIDTH, height=MIN_HEIGHT, frames=3, pixel_format="444",
+                   bitdepth=8),
+    synthetic_case("odd_33x27_444_8bit", "odd size below the integer ADM's minimum: float path, and integer "
+                   "VIF and motion without a model", synthetic_texture, seed=14, width=33, height=27, frames=3,
+                   pixel_format="444", bitdepth=8, runs=("vif_motion", "float")),
+    synthetic_case("odd_161x91_420_8bit", "odd width and height, 4:2:0 with rounded-up chroma",
+                   synthetic_texture, seed=15, width=161, height=91, frames=3, pixel_format="420", bitdepth=8),
+    synthetic_case("texture_96x72_420_10bit", "10-bit synthetic", synthetic_texture, seed=16, width=96, height=72,
+                   frames=3, pixel_format="420", bitdepth=10),
+    synthetic_case("texture_96x72_420_12bit", "12-bit synthetic", synthetic_texture, seed=17, width=96, height=72,
+                   frames=3, pixel_format="420", bitdepth=12),
+    synthetic_case("texture_96x72_420_16bit", "16-bit synthetic", synthetic_texture, seed=18, width=96, height=72,
+                   frames=3, pixel_format="420", bitdepth=16),
+    synthetic_case("texture_80x64_422_8bit", "4:2:2 (chroma ignored by the features, parsed by the reader)",
+                   synthetic_texture, seed=19, width=80, height=64, frames=3, pixel_format="422", bitdepth=8),
+    synthetic_case("texture_80x64_444_8bit", "4:4:4", synthetic_texture, seed=20, width=80, height=64, frames=3,
+                   pixel_format="444", bitdepth=8),
+    synthetic_case("y4m_texture_90x60_422_10bit", "Y4M container, 4:2:2 10-bit", synthetic_texture, seed=21,
+                   width=90, height=60, frames=3, pixel_format="422", bitdepth=10, container="y4m"),
+    vmaf_resource_case("src01_q160x90_420_8bit", "Netflix src01 hrc00 vs hrc01 downscaled to 160x90, 48 frames",
+                       Q160, Q160_DIS, width=160, height=90, pixel_format="420", bitdepth=8, frames=48,
+                       runs=("integer", "float", "neg")),
+    vmaf_resource_case("sparks_480x270_420_10bit", "Netflix sparks pair, 10-bit, 5 frames", SPARKS_REF, SPARKS_DIS,
+                       width=480, height=270, pixel_format="420", bitdepth=10, frames=5),
+    *[vmaf_resource_case(f"src01_576x324_420_{depth}bit", f"Netflix src01 hrc00 vs hrc01 at {depth} bits, 3 frames",
+                         f"src01_hrc00_576x324.yuv420p{depth}le.yuv", f"src01_hrc01_576x324.yuv420p{depth}le.yuv",
+                         width=576, height=324, pixel_format="420", bitdepth=depth, frames=3)
+      for depth in (10, 12, 16)],
+    codec_case("x264_160x90_420_8bit_y4m", "src01 160x90 through libx264 (CRF 38), Y4M container",
+               source_clip=Q160, source_geometry=(160, 90, "420", 8), source_frames=12, filters="null",
+               width=160, height=90, pixel_format="420", bitdepth=8, container="y4m", extension="mkv",
+               encoder=["-c:v", "libx264", "-preset", "medium", "-crf", "38", "-threads", "1", "-g", "12"],
+               runs=("integer", "float", "neg")),
+    codec_case("x265_240x136_420_10bit", "sparks crop through libx265 (10-bit, CRF 34)",
+               source_clip=SPARKS_REF, source_geometry=(480, 270, "420", 10), source_frames=5,
+               filters="crop=240:136:120:64", width=240, height=136, pixel_format="420", bitdepth=10,
+               extension="mkv",
+               encoder=["-c:v", "libx265", "-preset", "medium", "-crf", "34",
+                        "-x265-params", "pools=none:frame-threads=1:log-level=error"]),
+    codec_case("vp9_157x89_444_8bit", "src01 160x90 cropped to an odd size, 4:4:4, through libvpx-vp9 (profile 1)",
+               source_clip=Q160, source_geometry=(160, 90, "420", 8), source_frames=10,
+               filters="crop=157:89:1:0", width=157, height=89, pixel_format="444", bitdepth=8, extension="webm",
+               encoder=["-c:v", "libvpx-vp9", "-crf", "50", "-b:v", "0", "-deadline", "good", "-cpu-used", "4",
+                        "-threads", "1", "-row-mt", "0"]),
+    codec_case("av1_160x90_420_8bit", "src01 160x90 through libaom-av1 (CRF 50)",
+               source_clip=Q160, source_geometry=(160, 90, "420", 8), source_frames=10, filters="null",
+               width=160, height=90, pixel_format="420", bitdepth=8, extension="mkv",
+               encoder=["-c:v", "libaom-av1", "-crf", "50", "-b:v", "0", "-cpu-used", "6", "-threads", "1",
+                        "-row-mt", "0"]),
+]
+
+
+# ------------------------------------------------------------------------ computing runs
+
+def model_requests(run: dict) -> list[ModelRequest]:
+    return [ModelRequest(model["version"], model.get("overloads", {}), model.get("name")) for model in run["models"]]
+
+
+def feature_requests(run: dict) -> list[FeatureRequest]:
+    return [FeatureRequest(feature["name"], feature.get("options", {})) for feature in run.get("features", [])]
+
+
+def run_case(library: LibVmaf, case: Case, reference: bytes, distorted: bytes, cpumask: int) -> dict:
+    """Every run of ``case`` on the given clip bytes: ``{run_id: {"frames", "pooled"}}``."""
+    ref_frames = read_frames(reference, case.container, case.width, case.height, case.pixel_format, case.bitdepth)
+    dis_frames = read_frames(distorted, case.container, case.width, case.height, case.pixel_format, case.bitdepth)
+    if len(ref_frames) != len(dis_frames):
+        raise ValueError(f"{case.id}: {len(ref_frames)} reference frames but {len(dis_frames)} distorted")
+    out = {}
+    for run_id in case.runs:
+        scores = library.compute(zip(ref_frames, dis_frames), width=case.width, height=case.height,
+                                 pixel_format=case.pixel_format, bitdepth=case.bitdepth,
+                                 models=model_requests(RUNS[run_id]), features=feature_requests(RUNS[run_id]),
+                                 cpumask=cpumask)
+        out[run_id] = {"frames": [dict(sorted(frame.items())) for frame in scores.frames],
+                       "pooled": {key: scores.pooled[key] for key in sorted(scores.pooled)},
+                       "model_keys": scores.model_keys}
+    return out
+
+
+def run_manifest_entry(run_id: str) -> dict:
+    run = RUNS[run_id]
+    cli = [arg for model in model_requests(run) for arg in ("--model", model.cli_argument())]
+    cli += [arg for feature in feature_requests(run) for arg in ("--feature", feature.cli_argument())]
+    if not run["models"]:
+        cli.append("--no_prediction")
+    return {"id": run_id, "models": run["models"], "features": run.get("features", []), "libvmaf_cli": cli,
+            "feature_family": run["feature_family"], "model_family": run["model_family"]}
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def diff_runs(expected: dict, got: dict) -> list[str]:
+    """Human-readable list of every difference between two ``run_case`` results."""
+    problems = []
+    for run_id in sorted(set(expected) | set(got)):
+        if run_id not in expected or run_id not in got:
+            problems.append(f"run {run_id}: present in only one of expected/recomputed")
+            continue
+        e_frames, g_frames = expected[run_id]["frames"], got[run_id]["frames"]
+        if len(e_frames) != len(g_frames):
+            problems.append(f"run {run_id}: {len(e_frames)} frames expected, {len(g_frames)} recomputed")
+        for index, (e, g) in enumerate(zip(e_frames, g_frames)):
+            if set(e) != set(g):
+                problems.append(f"run {run_id} frame {index}: keys differ: expected only "
+                                f"{sorted(set(e) - set(g))}, recomputed only {sorted(set(g) - set(e))}")
+            for key in sorted(set(e) & set(g)):
+                if not _same(e[key], g[key]):
+                    problems.append(f"run {run_id} frame {index} {key}: expected {e[key]!r}, got {g[key]!r} "
+                                    f"(diff {g[key] - e[key]:.3g})")
+        e_pooled, g_pooled = expected[run_id]["pooled"], got[run_id]["pooled"]
+        for key in sorted(set(e_pooled) | set(g_pooled)):
+            for method in ("min", "max", "mean", "harmonic_mean"):
+                a = e_pooled.get(key, {}).get(method)
+                b = g_pooled.get(key, {}).get(method)
+                if a is None or b is None or not _same(a, b):
+                    problems.append(f"run {run_id} pooled {key} {method}: expected {a!r}, got {b!r}")
+    return problems
+
+
+# ---------------------------------------------------------------------------- files
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def compress(data: bytes) -> bytes:
+    return lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=9 | lzma.PRESET_EXTREME)
+
+
+def write_json(path: Path, value: object) -> None:
+    """JSON with sorted keys; floats as ``repr`` (shortest round-trip), NaN as ``NaN``."""
+    path.write_text(json.dumps(value, indent=1, sort_keys=True, allow_nan=True) + "\n")
+
+
+def load_manifest(golden: Path) -> dict:
+    path = golden / "manifest.json"
+    if not path.exists():
+        return {"format": MANIFEST_FORMAT, "cases": []}
+    return json.loads(path.read_text())
+
+
+def stored_clips(golden: Path, entry: dict) -> tuple[bytes, bytes]:
+    """The case's clips, decompressed and checked against the manifest's sha256."""
+    out = []
+    for role in ("reference", "distorted"):
+        data = lzma.decompress((golden / entry[role]["file"]).read_bytes())
+        if sha256(data) != entry[role]["sha256"]:
+            raise ValueError(f"{entry['id']}: {entry[role]['file']} does not match its sha256 in the manifest")
+        out.append(data)
+    return out[0], out[1]
+
+
+def manifest_entry(case: Case, reference: bytes, distorted: bytes, frame_count: int, library: LibVmaf) -> dict:
+    files = case.files()
+    return {
+        "id": case.id,
+        "description": case.description,
+        "container": case.container,
+        "width": case.width,
+        "height": case.height,
+        "pixel_format": case.pixel_format,
+        "bitdepth": case.bitdepth,
+        "frame_count": frame_count,
+        "reference": {"file": files["reference"], "sha256": sha256(reference), "bytes": len(reference)},
+        "distorted": {"file": files["distorted"], "sha256": sha256(distorted), "bytes": len(distorted)},
+        "source": case.source,
+        "libvmaf": {"commit": LIBVMAF_COMMIT, "vmaf_version": library.version, "n_threads": 0,
+                    "cpumasks_agreeing": list(CPUMASKS)},
+        "runs": [run_manifest_entry(run_id) for run_id in case.runs],
+        "tolerances": {family: TOLERANCES[family] for family in
+                       sorted({RUNS[r]["feature_family"] for r in case.runs} |
+                              {RUNS[r]["model_family"] for r in case.runs if RUNS[r]["model_family"]})},
+        "expected": f"{case.id}/expected.json",
+    }
+
+
+def expected_document(case: Case, results: dict, library: LibVmaf) -> dict:
+    return {"case": case.id, "libvmaf_version": library.version,
+            "runs": {run_id: {"frames": result["frames"], "pooled": result["pooled"],
+                              "model_keys": result["model_keys"]} for run_id, result in results.items()}}
+
+
+def compute_agreeing(library: LibVmaf, case: Case, reference: bytes, distorted: bytes,
+                     cpumasks: Sequence[int]) -> dict:
+    """Run the case under every cpumask; they must give identical doubles."""
+    first = run_case(library, case, reference, distorted, cpumasks[0])
+    for mask in cpumasks[1:]:
+        other = run_case(library, case, reference, distorted, mask)
+        problems = diff_runs(first, other)
+        if problems:
+            raise LibVmafError(f"{case.id}: cpumask {cpumasks[0]} and {mask} disagree:\n  " +
+                               "\n  ".join(problems[:20]))
+    return first
+
+
+def generate(library: LibVmaf, cases: Sequence[Case], golden: Path, context: BuildContext, rebuild: bool,
+             cpumasks: Sequence[int]) -> int:
+    manifest = load_manifest(golden)
+    entries = {entry["id"]: entry for entry in manifest.get("cases", [])}
+    for case in cases:
+        old = entries.get(case.id)
+        if rebuild or old is None:
+            reference, distorted = case.build(context)
+            if old is not None:
+                for role, data in (("reference", reference), ("distorted", distorted)):
+                    if sha256(data) != old[role]["sha256"]:
+                        print(f"note: {case.id}: rebuilt {role} clip differs from the stored one", file=sys.stderr)
+        else:
+            reference, distorted = stored_clips(golden, old)
+            case.source = old["source"]
+        results = compute_agreeing(library, case, reference, distorted, cpumasks)
+        frame_count = len(next(iter(results.values()))["frames"])
+        case_dir = golden / case.id
+        if case_dir.exists():
+            shutil.rmtree(case_dir)
+        case_dir.mkdir(parents=True)
+        entry = manifest_entry(case, reference, distorted, frame_count, library)
+        entry["libvmaf"]["cpumasks_agreeing"] = list(cpumasks)
+        for role, data in (("reference", reference), ("distorted", distorted)):
+            (golden / entry[role]["file"]).write_bytes(compress(data))
+        write_json(golden / entry["expected"], expected_document(case, results, library))
+        entries[case.id] = entry
+        size = sum((golden / entry[role]["file"]).stat().st_size for role in ("reference", "distorted"))
+        print(f"{case.id}: {frame_count} frames, clips {size / 1024:.0f} KiB compressed")
+    order = [case.id for case in CASES]
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "description": "libvmaf outputs at full double precision; see docs/golden.md",
+        "libvmaf": {"repository": "Netflix/vmaf", "commit": LIBVMAF_COMMIT, "vmaf_version": EXPECTED_VERSION},
+        "pooling_methods": ["min", "max", "mean", "harmonic_mean"],
+        "tolerance_rule": "|got - expected| <= atol + rtol * |expected|; NaN matches NaN",
+        "key_families": {"fixed_point": "every key of a run whose feature_family is fixed_point",
+                         "float": "every key of a run whose feature_family is float",
+                         "vmaf": "the model score of a run whose model_family is vmaf"},
+        "cases": sorted(entries.values(), key=lambda e: order.index(e["id"]) if e["id"] in order else len(order)),
+    }
+    write_json(golden / "manifest.json", manifest)
+    return 0
+
+
+def check(library: LibVmaf, cases: Sequence[Case], golden: Path, cpumasks: Sequence[int]) -> int:
+    manifest = load_manifest(golden)
+    entries = {entry["id"]: entry for entry in manifest.get("cases", [])}
+    failures = 0
+    for case in cases:
+        entry = entries.get(case.id)
+        if entry is None:
+            print(f"FAIL {case.id}: not in the manifest")
+            failures += 1
+            continue
+        problems = []
+        for field in ("container", "width", "height", "pixel_format", "bitdepth"):
+            if entry[field] != getattr(case, field):
+                problems.append(f"manifest {field} {entry[field]!r} but the recipe says {getattr(case, field)!r}")
+        if [run["id"] for run in entry["runs"]] != list(case.runs) or \
+                any(run != run_manifest_entry(run["id"]) for run in entry["runs"]):
+            problems.append("manifest runs differ from the recipe")
+        try:
+            reference, distorted = stored_clips(golden, entry)
+            expected = json.loads((golden / entry["expected"]).read_text())["runs"]
+            got = compute_agreeing(library, case, reference, distorted, cpumasks)
+            for run_id in got:
+                got[run_id] = {k: v for k, v in got[run_id].items()}
+            problems += diff_runs({k: v for k, v in expected.items()}, got)
+            if entry["frame_count"] != len(next(iter(got.values()))["frames"]):
+                problems.append("frame_count differs")
+        except (ValueError, LibVmafError, OSError) as error:
+            problems.append(str(error))
+        if problems:
+            failures += 1
+            print(f"FAIL {case.id}: {len(problems)} difference(s)")
+            for line in problems[:40]:
+                print(f"  {line}")
+        else:
+            print(f"ok   {case.id}")
+    extra = sorted(set(entries) - {case.id for case in CASES})
+    for case_id in extra:
+        print(f"FAIL {case_id}: in the manifest but has no recipe")
+        failures += 1
+    return 1 if failures else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--libvmaf", required=True, help="path of libvmaf.so (built with -Denable_float=true)")
+    parser.add_argument("--allow-version-mismatch", action="store_true",
+                        help=f"accept a libvmaf whose vmaf_version() is not {EXPECTED_VERSION}")
+    parser.add_argument("--check", action="store_true", help="recompute and compare; change nothing")
+    parser.add_argument("--case", nargs="+", metavar="ID", help="only these cases")
+    parser.add_argument("--list", action="store_true", help="list the case ids and exit")
+    parser.add_argument("--golden", type=Path, default=GOLDEN_DIR, help="golden folder (default: %(default)s)")
+    parser.add_argument("--rebuild-clips", action="store_true", help="rebuild clips from their recipes")
+    parser.add_argument("--vmaf-resource", type=Path, help="a git clone of Netflix/vmaf_resource")
+    parser.add_argument("--ffmpeg", default="ffmpeg", help="ffmpeg binary for the codec cases")
+    parser.add_argument("--cpumask", type=int, nargs="+", default=list(CPUMASKS),
+                        help="cpumasks that must agree (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.list:
+        for case in CASES:
+            print(case.id)
+        return 0
+    known = {case.id: case for case in CASES}
+    if len(known) != len(CASES):
+        raise SystemExit("duplicate case ids in CASES")
+    unknown = [case_id for case_id in args.case or [] if case_id not in known]
+    if unknown:
+        parser.error(f"unknown case(s): {', '.join(unknown)}; see --list")
+    cases = [known[case_id] for case_id in args.case] if args.case else CASES
+    try:
+        library = LibVmaf(args.libvmaf, allow_version_mismatch=args.allow_version_mismatch)
+    except (LibVmafError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.check:
+        return check(library, cases, args.golden, args.cpumask)
+    with tempfile.TemporaryDirectory() as work:
+        context = BuildContext(vmaf_resource=args.vmaf_resource, ffmpeg=args.ffmpeg, work=Path(work))
+        try:
+            return generate(library, cases, args.golden, context, args.rebuild_clips, args.cpumask)
+        except (RuntimeError, LibVmafError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
