@@ -160,6 +160,16 @@ def _band_sizes(width: int, height: int) -> list[tuple[int, int]]:
 # Integer stages (JAX)
 # --------------------------------------------------------------------------------------
 
+def _stage(*static):
+    """jit one pipeline stage (static geometry and options).
+
+    The stages are compiled separately on purpose: in one program XLA fuses a stage into
+    each shifted slice of the 3x3 threshold sum and recomputes it there (measured: ~70 s
+    compile and ~10x run time at 1080p). See specs/integer_adm.md §8.
+    """
+    return functools.partial(jax.jit, static_argnames=static)
+
+
 def _wrap16(x):
     """C's conversion to int16 (two's-complement wrap), kept in an int32 array."""
     return x.astype(jnp.int16).astype(jnp.int32)
@@ -189,6 +199,7 @@ def _fir(taps, coeffs):
     return acc
 
 
+@_stage("bitdepth", "lo_only")
 def _dwt_scale0(img, bitdepth: int, lo_only: bool = False):
     """Scale-0 DWT of a uint8/uint16 plane into int16-valued bands (``:2362-2458, 2580-2675``)."""
     x = img.astype(jnp.int32)
@@ -214,6 +225,7 @@ _S123_VP = ((0, 0), (32768, 16), (32768, 16))
 _S123_HP = ((16384, 15), (32768, 16), (16384, 15))
 
 
+@_stage("scale")
 def _dwt_s123(a, scale: int):
     """Scales 1-3 DWT of the previous int32 LL band (``adm_dwt2_s123_combined``, ``:2677-2838``)."""
     add_vp, shift_vp = _S123_VP[scale - 1]
@@ -229,6 +241,21 @@ def _dwt_s123(a, scale: int):
 
     lo, hi = vpass(DB2_LO), vpass(DB2_HI)
     return {"a": hpass(lo, DB2_LO), "v": hpass(lo, DB2_HI), "h": hpass(hi, DB2_LO), "d": hpass(hi, DB2_HI)}
+
+
+@functools.cache
+def _div_lookup_np() -> np.ndarray:
+    """``div_lookup[32768 + i] = 2^30 / i``, ``div_lookup[32768 - i] = -(2^30 / i)`` (``integer_adm.h:11-20``)."""
+    i = np.arange(1, 32769, dtype=np.int64)
+    recip = ((1 << 30) // i).astype(np.int32)
+    table = np.zeros(65537, np.int32)
+    table[32768 + i] = recip
+    table[32768 - i] = -recip
+    return table
+
+
+def _div_lookup():
+    return jnp.asarray(_div_lookup_np())
 
 
 _COS_1DEG_SQ = float(np.float32(math.cos(1.0 * math.pi / 180.0) * math.cos(1.0 * math.pi / 180.0)))
@@ -273,8 +300,7 @@ def _decouple_s0(ref, dis, egl: float):
     restored, additive = {}, {}
     for band in "hvd":
         o, t = ref[band], dis[band]
-        safe = jnp.where(o == 0, 1, o)
-        recip = jnp.sign(o) * ((1 << 30) // jnp.abs(safe))
+        recip = jnp.take(_div_lookup(), o + 32768, mode="clip")
         hi, lo = recip >> 15, recip & 0x7FFF
         tmp_k = hi * t + ((lo * t + 16384) >> 15)
         k = jnp.where(o == 0, 32768, jnp.clip(tmp_k, 0, 32768))
@@ -296,7 +322,7 @@ def _decouple_s123(ref, dis, egl: float):
         shift = jnp.where(abs_o < 32768, 0, 17 - jax.lax.clz(abs_o))
         shift_m1 = jnp.maximum(shift - 1, 0)
         msb = jnp.where(abs_o < 32768, abs_o, (abs_o + (1 << shift_m1)) >> shift)
-        recip = ((1 << 30) // jnp.maximum(msb, 1)).astype(jnp.int64)
+        recip = jnp.take(_div_lookup(), msb + 32768, mode="clip").astype(jnp.int64)
         sign = jnp.where(o < 0, -1, 1).astype(jnp.int64)
         shift64 = shift.astype(jnp.int64)
         tmp_k = ((recip * t.astype(jnp.int64)) * sign + (jnp.int64(1) << (14 + shift64))) >> (15 + shift64)
@@ -344,23 +370,47 @@ def _row_round_sum(val, add: int, shift: int):
     return jnp.sum((inner + add) >> shift, axis=-1)
 
 
-def _cm_s0(x_band, masker, i_rfactor, w: int, h: int):
-    """Scale-0 contrast masking sums for h, v, d (``adm_cm``, ``:1499-1909``).
-
-    ``x_band``: the masked bands (decouple r for DLM, a for AIM) on the score region;
-    ``masker``: the bands whose CSF sets the threshold, on the region's window.
-    """
-    csf = {}
-    flt_total = None
-    centre_total = None
+@_stage("i_rfactor")
+def _masking_terms_s0(masker, i_rfactor):
+    """Scale-0 CSF of the masking bands on the window: the sum over h, v, d of |csf|/30 and
+    of the centre weight |csf|/15 on the region (``adm_csf`` ``:1168-1185`` and the
+    ``ADM_CM_THRESH_S_*`` macros, ``:251-468``)."""
+    flt_total = centre_total = 0
     for i, band in enumerate("hvd"):
         shift, add = (15, 16384) if band != "d" else (17, 65535)
         c = _wrap16((i_rfactor[i] * masker[band] + add) >> shift)
-        flt = _wrap16((4369 * jnp.abs(c) + 2048) >> 12)
-        centre = _wrap16((8738 * jnp.abs(c[..., 1:-1, 1:-1]) + 2048) >> 12)
-        flt_total = flt if flt_total is None else flt_total + flt
-        centre_total = centre if centre_total is None else centre_total + centre
-        csf[band] = c
+        flt_total = flt_total + _wrap16((4369 * jnp.abs(c) + 2048) >> 12)
+        centre_total = centre_total + _wrap16((8738 * jnp.abs(c[..., 1:-1, 1:-1]) + 2048) >> 12)
+    return flt_total, centre_total
+
+
+#: The "rounding" add of the >> 32 shifts of scales 1-3: ``1u << 31`` stored in an int32_t,
+#: so -2^31 (``integer_adm.c:1241-1245, 1956-1961``). See specs/integer_adm.md §5.
+_S123_FLT_ROUND = -(1 << 31)
+
+
+def _csf_s123(x, factor: int):
+    return ((x.astype(jnp.int64) * factor + (1 << 27)) >> 28).astype(jnp.int32)
+
+
+@_stage("i_rfactor")
+def _masking_terms_s123(masker, i_rfactor):
+    """Scales 1-3 counterpart of :func:`_masking_terms_s0` (``i4_adm_csf``, ``:1188-1290``)."""
+    flt_total = centre_total = 0
+    for i, band in enumerate("hvd"):
+        c = _csf_s123(masker[band], i_rfactor[i])
+        flt_total = flt_total + ((143165577 * jnp.abs(c).astype(jnp.int64) + _S123_FLT_ROUND) >> 32).astype(jnp.int32)
+        centre = 286331153 * jnp.abs(c[..., 1:-1, 1:-1]).astype(jnp.int64)
+        centre_total = centre_total + ((centre + _S123_FLT_ROUND) >> 32).astype(jnp.int32)
+    return flt_total, centre_total
+
+
+@_stage("i_rfactor", "w", "h")
+def _cm_sums_s0(x_window, flt_total, centre_total, i_rfactor, w: int, h: int):
+    """Scale-0 contrast-masked sums for h, v, d (``adm_cm``, ``:1499-1909``).
+
+    ``x_window``: the masked bands (restored for DLM, additive for AIM) on the window.
+    """
     thr = _box3_minus_centre(flt_total) + centre_total
     shift_cub_hv = int(math.ceil(math.log2(w) - 4))
     shift_cub_d = int(math.ceil(math.log2(w) - 3))
@@ -369,7 +419,7 @@ def _cm_s0(x_band, masker, i_rfactor, w: int, h: int):
     for i, band in enumerate("hvd"):
         sub, sq = (10, 29) if band != "d" else (12, 30)
         cub = shift_cub_hv if band != "d" else shift_cub_d
-        x = x_band[band] * i_rfactor[i]
+        x = x_window[band][..., 1:-1, 1:-1] * i_rfactor[i]
         x = jnp.maximum(jnp.abs(x) - (thr << sub), 0)
         x64 = x.astype(jnp.int64)
         x_sq = ((x64 * x64 + (1 << (sq - 1))) >> sq).astype(jnp.int32).astype(jnp.int64)
@@ -378,30 +428,15 @@ def _cm_s0(x_band, masker, i_rfactor, w: int, h: int):
     return jnp.stack(out, axis=-1)
 
 
-#: The "rounding" add of the >> 32 shifts of scales 1-3: ``1u << 31`` stored in an int32_t,
-#: so -2^31 (``integer_adm.c:1241-1245, 1956-1961``). See specs/integer_adm.md §5.
-_S123_FLT_ROUND = -(1 << 31)
-
-
-def _cm_s123(x_band, masker, i_rfactor, w: int, h: int):
-    """Scales 1-3 contrast masking sums for h, v, d (``i4_adm_cm``, ``:1911-2348``)."""
-    def csf(x, i):
-        return ((x.astype(jnp.int64) * i_rfactor[i] + (1 << 27)) >> 28).astype(jnp.int32)
-
-    flt_total = None
-    centre_total = None
-    for i, band in enumerate("hvd"):
-        c = csf(masker[band], i)
-        flt = ((143165577 * jnp.abs(c).astype(jnp.int64) + _S123_FLT_ROUND) >> 32).astype(jnp.int32)
-        centre = ((286331153 * jnp.abs(c[..., 1:-1, 1:-1]).astype(jnp.int64) + _S123_FLT_ROUND) >> 32).astype(jnp.int32)
-        flt_total = flt if flt_total is None else flt_total + flt
-        centre_total = centre if centre_total is None else centre_total + centre
+@_stage("i_rfactor", "w", "h")
+def _cm_sums_s123(x_window, flt_total, centre_total, i_rfactor, w: int, h: int):
+    """Scales 1-3 contrast-masked sums for h, v, d (``i4_adm_cm``, ``:1911-2348``)."""
     thr = _box3_minus_centre(flt_total) + centre_total
     shift_cub = _ceil_log2(w)
     shift_inner = _ceil_log2(h)
     out = []
     for i, band in enumerate("hvd"):
-        x = jnp.maximum(jnp.abs(csf(x_band[band], i)) - thr, 0)
+        x = jnp.maximum(jnp.abs(_csf_s123(x_window[band][..., 1:-1, 1:-1], i_rfactor[i])) - thr, 0)
         x64 = x.astype(jnp.int64)
         x_sq = ((x64 * x64 + (1 << 29)) >> 30).astype(jnp.int32).astype(jnp.int64)
         val = (x_sq * x64 + (1 << (shift_cub - 1))) >> shift_cub
@@ -409,6 +444,7 @@ def _cm_s123(x_band, masker, i_rfactor, w: int, h: int):
     return jnp.stack(out, axis=-1)
 
 
+@_stage("top", "bottom", "left", "right")
 def _den_s0(ref, top, bottom, left, right):
     """Scale-0 denominator sums of |o|^3 (``adm_csf_den_scale``, ``:1292-1392``)."""
     shift = max(int(math.ceil(math.log2((bottom - top) * (right - left)) - 20)), 0)
@@ -423,6 +459,7 @@ def _den_s0(ref, top, bottom, left, right):
 _DEN_S123_SQ = (31, 30, 31)
 
 
+@_stage("scale", "top", "bottom", "left", "right")
 def _den_s123(ref, scale, top, bottom, left, right):
     """Scales 1-3 denominator sums (``adm_csf_den_s123``, ``:1394-1497``).
 
@@ -439,26 +476,31 @@ def _den_s123(ref, scale, top, bottom, left, right):
     return jnp.stack(out, axis=-1)
 
 
-def _scale_sums(ref, dis, scale, w, h, config, i_rfactor):
+@_stage("scale", "w", "h", "egl")
+def _decouple_window(ref, dis, scale: int, w: int, h: int, egl: float):
+    """Decoupling of the h, v, d bands on the score region's window (``:810-826``)."""
     top, bottom, left, right = _region(w, h)
     win = functools.partial(_window, top=top, bottom=bottom, left=left, right=right)
     ref_w = {b: win(ref[b]) for b in "hvd"}
     dis_w = {b: win(dis[b]) for b in "hvd"}
+    return (_decouple_s0 if scale == 0 else _decouple_s123)(ref_w, dis_w, egl)
+
+
+def _scale_sums(ref, dis, scale, w, h, config, i_rfactor):
+    """DLM numerator, AIM numerator and denominator sums of one scale, each (..., 3)."""
+    top, bottom, left, right = _region(w, h)
+    restored, additive = _decouple_window(ref, dis, scale, w, h, float(config.enhn_gain_limit))
     if scale == 0:
-        restored, additive = _decouple_s0(ref_w, dis_w, config.enhn_gain_limit)
-        cm, den = _cm_s0, _den_s0(ref, top, bottom, left, right)
+        terms, cm = _masking_terms_s0, _cm_sums_s0
+        den = _den_s0(ref, top, bottom, left, right)
     else:
-        restored, additive = _decouple_s123(ref_w, dis_w, config.enhn_gain_limit)
-        cm, den = _cm_s123, _den_s123(ref, scale, top, bottom, left, right)
-
-    def inner(b):
-        return {k: v[..., 1:-1, 1:-1] for k, v in b.items()}
-
-    num = cm(inner(restored), additive, i_rfactor, w, h)
+        terms, cm = _masking_terms_s123, _cm_sums_s123
+        den = _den_s123(ref, scale, top, bottom, left, right)
+    num = cm(restored, *terms(additive, i_rfactor), i_rfactor, w, h)
     if config.skip_aim:
         aim = jnp.zeros_like(num)
     else:
-        aim = cm(inner(additive), restored, i_rfactor, w, h)
+        aim = cm(additive, *terms(restored, i_rfactor), i_rfactor, w, h)
     return num, aim, den
 
 
@@ -479,8 +521,7 @@ def _check_plane_pair(ref, dis, bitdepth: int):
             raise AdmInputError(f"{name} plane must have an integer dtype, got {plane.dtype}")
 
 
-@functools.partial(jax.jit, static_argnames=("bitdepth", "config"))
-def _accumulators_jit(ref, dis, bitdepth: int, config: AdmConfig):
+def _accumulators(ref, dis, bitdepth: int, config: AdmConfig):
     height, width = ref.shape[-2:]
     sizes = _band_sizes(width, height)
     nums, aims, dens = [], [], []
@@ -523,7 +564,7 @@ def adm_accumulators(ref, dis, bitdepth: int, config: AdmConfig = AdmConfig()):
     """
     _check_plane_pair(ref, dis, bitdepth)
     with x64():
-        return _accumulators_jit(ref, dis, bitdepth=bitdepth, config=config)
+        return _accumulators(ref, dis, bitdepth, config)
 
 
 # --------------------------------------------------------------------------------------
