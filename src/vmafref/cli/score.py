@@ -134,7 +134,7 @@ def run_score(args: argparse.Namespace) -> int:
 
     try:
         return _run(args)
-    except (CliError, VideoFormatError, ModelError, ValueError, FileNotFoundError) as error:
+    except (CliError, VideoFormatError, ModelError, ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"vmafref score: error: {error}", file=sys.stderr)
         return 2
 
@@ -187,11 +187,30 @@ def _model_extractors_when_no_prediction(args: argparse.Namespace, models: list)
     return [FeatureRequest(name, options) for model in models for name, options in model.load().extractor_requests()]
 
 
+class _NetworkColumn:
+    """A tiny network as a per-frame column of the scorer (specs/cli.md).
+
+    FR regressors wait until every feature they read is final for the frame (motion2 is
+    published a frame late); NR models only need the distorted luma.
+    """
+
+    def __init__(self, model: Any):
+        self.model = model
+        self.column_name = model.column_name
+        self.required_features = tuple(model.feature_order) if model.kind == "fr" else ()
+
+    def score_frame(self, dis_luma: Any, bitdepth: int, features: Any) -> float:
+        return self.model.score_frame(dis_luma, bitdepth, features)
+
+
 def _tiny_networks(args: argparse.Namespace) -> tuple[list, Any]:
     if not args.tiny_model and not args.prefilter:
         return [], None
-    from vmafref.models import runtime
+    from vmafref.models.runtime import LearnedFilter, TinyModel
 
-    columns = [runtime.load_tiny_model(name, device=args.tiny_device) for name in args.tiny_model]
-    prefilter = runtime.load_prefilter(args.prefilter, device=args.tiny_device) if args.prefilter else None
+    columns = [_NetworkColumn(TinyModel.load(name, device=args.tiny_device)) for name in args.tiny_model]
+    names = [column.column_name for column in columns]
+    if len(set(names)) != len(names):
+        raise CliError(f"--tiny-model given the same network twice ({', '.join(names)})")
+    prefilter = LearnedFilter.load(args.prefilter, device=args.tiny_device).apply if args.prefilter else None
     return columns, prefilter
