@@ -1,0 +1,169 @@
+"""Tests for vmafref.features.integer_adm against libvmaf's fixed-point ADM (bit for bit).
+
+Expected values come from libvmaf's CLI at commit f85a8536 (full precision, C kernels);
+``data/integer_adm/make_expected.py`` makes the inputs and regenerates them.
+See specs/integer_adm.md §10.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import pathlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from vmafref._x64 import x64
+from vmafref.features import get_extractor
+from vmafref.features.integer_adm import (
+    ADM_MIN_SIZE,
+    AdmConfig,
+    AdmInputError,
+    IntegerAdmExtractor,
+    adm_accumulators,
+    adm_scores,
+    integer_adm,
+)
+
+DATA = pathlib.Path(__file__).resolve().parent / "data" / "integer_adm"
+_spec = importlib.util.spec_from_file_location("_integer_adm_make_expected", DATA / "make_expected.py")
+make_expected = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_expected)
+EXPECTED = json.loads((DATA / "expected.json").read_text())
+
+#: A quick representative subset; the rest is marked slow (each geometry / option set compiles).
+FAST_CASES = {"noise_8bit_161x91", "sharpen_10bit_161x91", "identical_8bit_161x91", "black_8bit_161x91",
+              "min_8bit_33x33", "egl1_8bit_161x91"}
+
+
+def _case_params():
+    for name in sorted(EXPECTED["cases"]):
+        marks = () if name in FAST_CASES else (pytest.mark.slow,)
+        yield pytest.param(name, id=name, marks=marks)
+
+
+def test_expected_file_matches_cases():
+    assert EXPECTED["libvmaf_commit"] == make_expected.LIBVMAF_COMMIT
+    assert set(EXPECTED["cases"]) == set(make_expected.CASES)
+    for name, case in make_expected.CASES.items():
+        stored = {k: v for k, v in EXPECTED["cases"][name].items() if k != "expected"}
+        assert stored == json.loads(json.dumps(case)), name
+
+
+@pytest.mark.parametrize("name", list(_case_params()))
+def test_matches_libvmaf_exactly(name):
+    case = EXPECTED["cases"][name]
+    ref, dis = make_expected.make_pair(case["kind"], case["width"], case["height"], case["bitdepth"], case["seed"])
+    extractor = IntegerAdmExtractor(width=case["width"], height=case["height"], bitdepth=case["bitdepth"],
+                                    debug=True, **case.get("options", {}))
+    got = extractor.extract(0, ref, dis)[0]
+    assert set(got) == set(case["expected"])
+    mismatched = {k: (got[k], v) for k, v in case["expected"].items() if got[k] != v}
+    assert not mismatched
+
+
+def test_default_keys_without_debug():
+    ref, dis = make_expected.make_pair("noise", 48, 40, 8, 0)
+    got = IntegerAdmExtractor(width=48, height=40, bitdepth=8).extract(3, ref, dis)
+    assert list(got) == [3]
+    assert set(got[3]) == {"integer_adm2", "integer_aim", "integer_adm3", "integer_adm_scale0",
+                           "integer_adm_scale1", "integer_adm_scale2", "integer_adm_scale3"}
+
+
+def test_feature_param_suffix():
+    ref, dis = make_expected.make_pair("noise", 48, 40, 8, 0)
+    got = IntegerAdmExtractor(width=48, height=40, bitdepth=8, adm_enhn_gain_limit="1").extract(0, ref, dis)[0]
+    assert "integer_adm2_egl_1" in got and "integer_adm_scale3_egl_1" in got
+    got = IntegerAdmExtractor(width=48, height=40, bitdepth=8, adm_skip_aim=True).extract(0, ref, dis)[0]
+    assert "integer_adm2" in got and got["integer_aim"] == 0.0  # not a feature parameter
+
+
+def test_registered_under_libvmaf_name():
+    assert get_extractor("adm") is IntegerAdmExtractor
+    assert IntegerAdmExtractor.name == "adm"
+
+
+def _pairs(n, width=48, height=40, bitdepth=8):
+    pairs = [make_expected.make_pair("sharpen", width, height, bitdepth, seed) for seed in range(n)]
+    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+
+def _assert_tree_equal(a, b):
+    for key in ("num", "aim", "den"):
+        assert a[key].dtype == b[key].dtype
+        np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]))
+
+
+def test_batched_and_vmapped_equal_per_frame():
+    refs, diss = _pairs(3)
+    single = [adm_accumulators(refs[i], diss[i], 8) for i in range(3)]
+    stacked = {k: jnp.stack([s[k] for s in single]) for k in single[0]}
+    _assert_tree_equal(adm_accumulators(refs, diss, 8), stacked)
+    with x64():
+        vmapped = jax.vmap(lambda r, d: adm_accumulators(r, d, 8))(refs, diss)
+    _assert_tree_equal(vmapped, stacked)
+
+
+@pytest.mark.slow
+def test_jit_of_whole_pipeline_equals_eager():
+    refs, diss = _pairs(1, width=40, height=36, bitdepth=10)
+    eager = adm_accumulators(refs[0], diss[0], 10, AdmConfig(enhn_gain_limit=1.0))
+    with x64():
+        jitted = jax.jit(lambda r, d: adm_accumulators(r, d, 10, AdmConfig(enhn_gain_limit=1.0)))(refs[0], diss[0])
+    _assert_tree_equal(jitted, eager)
+
+
+def test_integer_adm_equals_extractor():
+    ref, dis = make_expected.make_pair("blur", 48, 40, 8, 4)
+    values = integer_adm(ref, dis, 8)
+    got = IntegerAdmExtractor(width=48, height=40, bitdepth=8, debug=True).extract(0, ref, dis)[0]
+    assert values["adm2"] == got["integer_adm2"] and values["num_scale2"] == got["integer_adm_num_scale2"]
+    acc = adm_accumulators(ref, dis, 8)
+    assert adm_scores(acc, 48, 40) == values
+
+
+def test_identical_pair_scores_one_per_scale():
+    ref, _ = make_expected.make_pair("noise", 48, 40, 8, 1)
+    values = integer_adm(ref, ref, 8)
+    # Restored == reference bands, so only the hard-coded scale-0 factor differs from den.
+    for k in (1, 2, 3):
+        assert values[f"scale{k}"] == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("width,height", [(ADM_MIN_SIZE - 1, 40), (40, ADM_MIN_SIZE - 1), (27, 33)])
+def test_too_small_frames_raise(width, height):
+    ref = np.zeros((height, width), np.uint8)
+    with pytest.raises(AdmInputError, match="33"):
+        adm_accumulators(ref, ref, 8)
+    with pytest.raises(AdmInputError):
+        IntegerAdmExtractor(width=width, height=height, bitdepth=8)
+
+
+def test_bad_inputs_raise():
+    ref = np.zeros((40, 48), np.uint8)
+    with pytest.raises(AdmInputError, match="shape"):
+        adm_accumulators(ref, np.zeros((40, 50), np.uint8), 8)
+    with pytest.raises(AdmInputError, match="bitdepth"):
+        adm_accumulators(ref, ref, 7)
+    with pytest.raises(AdmInputError, match="integer"):
+        adm_accumulators(ref.astype(np.float32), ref.astype(np.float32), 8)
+    extractor = IntegerAdmExtractor(width=48, height=40, bitdepth=8)
+    with pytest.raises(AdmInputError, match="shape"):
+        extractor.extract(0, ref[:, :40], ref[:, :40])
+
+
+@pytest.mark.parametrize("options,match", [
+    ({"adm_csf_mode": 1}, "adm_csf_mode"),
+    ({"adm_csf_mode": 3}, "adm_csf_mode"),
+    ({"adm_norm_view_dist": 1.0}, "3 \\* 1080"),
+    ({"adm_ref_display_height": 720}, "3 \\* 1080"),
+    ({"adm_noise_weight": 0.0}, "adm_noise_weight"),
+    ({"adm_enhn_gain_limit": 0.5}, "adm_enhn_gain_limit"),
+    ({"adm_p_norm": 3.0}, "unknown option"),
+])
+def test_unsupported_or_invalid_options_raise(options, match):
+    with pytest.raises(ValueError, match=match):
+        IntegerAdmExtractor(width=48, height=40, bitdepth=8, **options)
