@@ -67,7 +67,9 @@ def float_motion_sad(blurred_a, blurred_b, *, faithful: bool = True):
     """``vmaf_image_sad_c`` (``motion.c:48-97``): ``(sum_rows sum_cols |a - b|) / (w * h)`` in float."""
     height, width = blurred_a.shape[-2], blurred_a.shape[-1]
     total = sequential_total(jnp.abs(blurred_a - blurred_b), faithful)
-    return total / jnp.asarray(np.float32(width * height), total.dtype)
+    # Guarded so that XLA cannot turn the division by a constant into a multiplication.
+    count = Arith(blurred_a, faithful).round(jnp.asarray(np.float32(width * height), total.dtype))
+    return total / count
 
 
 def float_motion_differentiable(prev, cur, *, filter_size: int = 5):
