@@ -134,6 +134,17 @@ def _fir(x: jax.Array, taps: tuple[int, ...], axis: int, *, stride: int = 1, cou
     return acc
 
 
+def _materialize(x: jax.Array) -> jax.Array:
+    """Identity that makes XLA compute ``x`` once into a buffer.
+
+    XLA fuses a cheap producer into every consumer that reads it, so a horizontal filter
+    reading 17 shifted slices of a vertical filter's output would recompute the vertical
+    filter 17 times. A reduction is never duplicated into a consumer that reuses its
+    elements; summing ``x`` with zeros along a new axis is such a reduction.
+    """
+    return jnp.sum(jnp.stack([x, jnp.zeros_like(x)]), axis=0, dtype=x.dtype)
+
+
 def _round_shift(x: jax.Array, shift: int, rounding: int | None = None) -> jax.Array:
     """``(x + rounding) >> shift`` with rounding ``1 << (shift - 1)`` unless given."""
     if shift == 0:
@@ -178,17 +189,31 @@ def _filtered_moments(ref: jax.Array, dis: jax.Array, scale: int, bitdepth: int)
             shift_mu, shift_sq = 16, 16
         mu1_v = _round_shift(_fir(r32, taps, -2), shift_mu) & 0xFFFF
         mu2_v = _round_shift(_fir(d32, taps, -2), shift_mu) & 0xFFFF
-        r64 = r32.astype(jnp.uint64)
-        d64 = d32.astype(jnp.uint64)
-        xx_v = _round_shift(_fir(r64 * r64, taps, -2), shift_sq).astype(jnp.uint32)
-        yy_v = _round_shift(_fir(d64 * d64, taps, -2), shift_sq).astype(jnp.uint32)
-        xy_v = _round_shift(_fir(r64 * d64, taps, -2), shift_sq).astype(jnp.uint32)
+        rf = ref.astype(jnp.float64)
+        df = dis.astype(jnp.float64)
+        xx_v = _exact_round_shift(_fir(rf * rf, taps, -2), shift_sq)
+        yy_v = _exact_round_shift(_fir(df * df, taps, -2), shift_sq)
+        xy_v = _exact_round_shift(_fir(rf * df, taps, -2), shift_sq)
+    mu1_v, mu2_v, xx_v, yy_v, xy_v = (_materialize(v) for v in (mu1_v, mu2_v, xx_v, yy_v, xy_v))
     mu1 = _fir(mu1_v, taps, -1)
     mu2 = _fir(mu2_v, taps, -1)
-    xx = _round_shift(_fir(xx_v.astype(jnp.uint64), taps, -1), 16).astype(jnp.uint32)
-    yy = _round_shift(_fir(yy_v.astype(jnp.uint64), taps, -1), 16).astype(jnp.uint32)
-    xy = _round_shift(_fir(xy_v.astype(jnp.uint64), taps, -1), 16).astype(jnp.uint32)
+    xx = _exact_round_shift(_fir(xx_v.astype(jnp.float64), taps, -1), 16)
+    yy = _exact_round_shift(_fir(yy_v.astype(jnp.float64), taps, -1), 16)
+    xy = _exact_round_shift(_fir(xy_v.astype(jnp.float64), taps, -1), 16)
     return mu1, mu2, xx, yy, xy
+
+
+def _exact_round_shift(total: jax.Array, shift: int) -> jax.Array:
+    """``(uint32)((total + 2**(shift-1)) >> shift)`` for an integer-valued float64 ``total``.
+
+    The 64-bit filter sums are integers below 2**49 (at most 65536 * 65536 * 65535), so
+    float64 holds them and every partial sum exactly, whatever the order or FMA use; the
+    rounding shift is an exact floor of a division by a power of two. Float64 is about
+    twice as fast as uint64 on XLA's CPU backend. See specs/integer_vif.md §4.
+    """
+    if shift:
+        total = jnp.floor((total + float(1 << (shift - 1))) * (1.0 / (1 << shift)))
+    return total.astype(jnp.uint32)
 
 
 def _opaque_zero(plane: jax.Array) -> jax.Array:
@@ -256,10 +281,14 @@ def _scale_num_den(ref: jax.Array, dis: jax.Array, scale: int, bitdepth: int, ga
     num_log_px = _log2_lookup(numer1_tmp, 64) - _log2_lookup(numer1, 64)
 
     zero = jnp.zeros((), jnp.int64)
-    accum_num_log = jnp.sum(jnp.where(num_branch, num_log_px.astype(jnp.int64), zero), axis=(-2, -1))
-    accum_den_log = jnp.sum(jnp.where(log_branch, den_log.astype(jnp.int64), zero), axis=(-2, -1))
-    accum_num_non_log = jnp.sum(jnp.where(log_branch, zero, sigma2_sq.astype(jnp.int64)), axis=(-2, -1))
-    accum_den_non_log = jnp.sum((~log_branch).astype(jnp.int64), axis=(-2, -1))
+    per_pixel = (jnp.where(num_branch, num_log_px.astype(jnp.int64), zero),
+                 jnp.where(log_branch, den_log.astype(jnp.int64), zero),
+                 jnp.where(log_branch, zero, sigma2_sq.astype(jnp.int64)),
+                 (~log_branch).astype(jnp.int64))
+    # One variadic reduction, so the per-pixel statistic is evaluated once, not four times.
+    axes = (per_pixel[0].ndim - 2, per_pixel[0].ndim - 1)
+    accum_num_log, accum_den_log, accum_num_non_log, accum_den_non_log = lax.reduce(
+        per_pixel, (zero,) * 4, lambda a, b: tuple(x + y for x, y in zip(a, b)), axes)
 
     num = accum_num_log.astype(jnp.float64) / 2048.0 + (
         accum_den_non_log.astype(jnp.float64) - (accum_num_non_log.astype(jnp.float64) / 16384.0) / _runtime(65025.0, opaque_zero))
@@ -283,7 +312,7 @@ def _subsample(ref: jax.Array, dis: jax.Array, scale: int, bitdepth: int) -> tup
     outs = []
     for plane in (ref, dis):
         p32 = plane.astype(jnp.uint32)
-        vertical = _round_shift(_fir(p32, taps, -2, stride=2, count=out_h), shift_v) & 0xFFFF
+        vertical = _materialize(_round_shift(_fir(p32, taps, -2, stride=2, count=out_h), shift_v) & 0xFFFF)
         horizontal = _round_shift(_fir(vertical, taps, -1, stride=2, count=out_w), 16) & 0xFFFF
         outs.append(horizontal)
     return outs[0], outs[1]

@@ -1,0 +1,164 @@
+"""Integer VIF against libvmaf f85a8536, with zero tolerance. See specs/integer_vif.md §8."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import importlib.util
+import json
+import pathlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vmafref.features import get_extractor
+from vmafref.features.integer_vif import (
+    LOG2_TABLE,
+    IntegerVifExtractor,
+    VifInputError,
+    vif_features,
+    vif_num_den,
+    vif_scale_scores,
+)
+
+DATA = pathlib.Path(__file__).parent / "data" / "integer_vif"
+_spec = importlib.util.spec_from_file_location("integer_vif_make_expected", DATA / "make_expected.py")
+make_expected = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_expected)
+EXPECTED = json.loads((DATA / "expected.json").read_text())["cases"]
+
+#: One case per code path, run by default; the rest of the sweep is marked slow
+#: (each new plane size costs an XLA compilation of several seconds).
+FAST_CASES = {
+    "natural_8bit_64x48", "natural_10bit_57x41", "natural_12bit_48x37", "natural_16bit_40x33",
+    "min_8bit_16x16", "sharpened_8bit_64x48_egl1", "skip_scale0_8bit_48x32",
+}
+
+
+def _options(case: dict) -> dict[str, str]:
+    options = {}
+    if case.get("vif"):
+        for item in case["vif"].split(":"):
+            key, value = item.split("=")
+            options[key] = value
+    return options
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=() if name in FAST_CASES else pytest.mark.slow) for name in EXPECTED])
+def test_extractor_matches_libvmaf_exactly(name):
+    entry = EXPECTED[name]
+    case = entry["case"]
+    ref, dis = make_expected.make_clip(**case)
+    extractor = IntegerVifExtractor(width=case["width"], height=case["height"], bitdepth=case["bitdepth"],
+                                    debug=True, **_options(case))
+    for index, expected in enumerate(entry["frames"]):
+        got = extractor.extract(index, ref[index], dis[index])[index]
+        assert list(got) == list(expected), "key names or order differ from libvmaf"
+        mismatches = {key: (got[key], value) for key, value in expected.items() if got[key] != value}
+        assert not mismatches, f"frame {index}: {mismatches}"
+
+
+def test_non_debug_keys_and_egl_suffix():
+    case = EXPECTED["sharpened_8bit_64x48_egl1"]["case"]
+    ref, dis = make_expected.make_clip(**case)
+    plain = IntegerVifExtractor(width=case["width"], height=case["height"], bitdepth=8, vif_enhn_gain_limit=1.0)
+    keys = list(plain.extract(0, ref[0], dis[0])[0])
+    assert keys == [f"integer_vif_scale{s}_egl_1" for s in range(4)]
+
+
+def test_batched_frames_equal_single_frames():
+    case = EXPECTED["natural_8bit_64x48"]["case"]
+    ref, dis = make_expected.make_clip(**case)
+    num_b, den_b = vif_num_den(ref, dis, bitdepth=8)
+    for index in range(ref.shape[0]):
+        num, den = vif_num_den(ref[index], dis[index], bitdepth=8)
+        np.testing.assert_array_equal(np.asarray(num_b[index]), np.asarray(num))
+        np.testing.assert_array_equal(np.asarray(den_b[index]), np.asarray(den))
+
+
+@pytest.mark.slow
+def test_eager_equals_jit():
+    case = EXPECTED["min_8bit_16x16"]["case"]
+    ref, dis = make_expected.make_clip(**case)
+    jitted = vif_num_den(ref[1], dis[1], bitdepth=8)
+    eager = vif_num_den(ref[1], dis[1], bitdepth=8, jit=False)
+    for a, b in zip(jitted, eager):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), bitdepth=st.sampled_from([8, 10]))
+def test_identical_pair_scores_at_most_one_and_within_bound(seed, bitdepth):
+    # libvmaf itself does not give exactly 1 for an identical pair: g*g*sigma1 truncates
+    # to sigma1 - 1 and sigma1 < 2 pixels add 1 - sigma2/(16384*65025) to num. Per pixel the
+    # deficit is at most 1/2048 of den (specs/integer_vif.md §8), so 1 - 5e-4 <= score <= 1.
+    rng = np.random.default_rng(seed)
+    dtype = np.uint8 if bitdepth == 8 else np.uint16
+    plane = rng.integers(0, 1 << bitdepth, size=(20, 24)).astype(dtype)
+    num, den = vif_num_den(plane, plane, bitdepth=bitdepth)
+    scores = vif_scale_scores(num, den)
+    assert np.all(np.asarray(den) > 0)
+    assert np.all(scores <= 1.0) and np.all(scores >= 1.0 - 5e-4), scores
+
+
+@settings(max_examples=6, deadline=None)
+@given(level=st.integers(0, 255), offset=st.integers(-20, 20))
+def test_flat_frames_score_exactly_one(level, offset):
+    ref = np.full((20, 24), level, np.uint8)
+    dis = np.full((20, 24), np.clip(level + offset, 0, 255), np.uint8)
+    num, den = vif_num_den(ref, dis, bitdepth=8)
+    assert np.all(vif_scale_scores(num, den) == 1.0)
+
+
+def test_log2_table_matches_c_library_log2f():
+    libm_path = ctypes.util.find_library("m")
+    if libm_path is None:
+        pytest.skip("no C math library to compare with")
+    libm = ctypes.CDLL(libm_path)
+    libm.log2f.restype = ctypes.c_float
+    libm.log2f.argtypes = [ctypes.c_float]
+    index = np.arange(32767, 65536)
+    c_table = np.array([np.floor(float(np.float32(libm.log2f(float(i)))) * 2048.0 + 0.5) for i in index])
+    np.testing.assert_array_equal(LOG2_TABLE[index].astype(np.float64), c_table)
+    assert LOG2_TABLE[:32767].max() == 0 and LOG2_TABLE[65536] == 0
+
+
+def test_debug_values_with_skip_scale0():
+    values = vif_features(np.array([5.0, 3.0, 2.0, 1.0], np.float32), np.array([7.0, 4.0, 2.0, 1.0], np.float32),
+                          skip_scale0=True, debug=True)
+    assert values["VMAF_integer_feature_vif_scale0_score"] == 0.0
+    assert values["integer_vif_num"] == 6.0 and values["integer_vif_den"] == 7.0
+    assert values["integer_vif_num_scale0"] == 0.0 and values["integer_vif_den_scale0"] == -1.0
+
+
+def test_registered_under_libvmaf_name():
+    assert get_extractor("vif") is IntegerVifExtractor
+
+
+@pytest.mark.parametrize("shape", [(15, 32), (32, 15), (8, 8)])
+def test_too_small_planes_raise(shape):
+    plane = np.zeros(shape, np.uint8)
+    with pytest.raises(VifInputError, match="at least 16x16"):
+        vif_num_den(plane, plane, bitdepth=8)
+    with pytest.raises(VifInputError):
+        IntegerVifExtractor(width=shape[1], height=shape[0], bitdepth=8)
+
+
+def test_bad_inputs_raise_clear_errors():
+    plane8 = np.zeros((16, 16), np.uint8)
+    plane16 = np.zeros((16, 16), np.uint16)
+    with pytest.raises(VifInputError, match="dtype"):
+        vif_num_den(plane16, plane16, bitdepth=8)
+    with pytest.raises(VifInputError, match="dtype"):
+        vif_num_den(plane8, plane8, bitdepth=10)
+    with pytest.raises(VifInputError, match="bitdepth"):
+        vif_num_den(plane16, plane16, bitdepth=17)
+    with pytest.raises(VifInputError, match="shape"):
+        vif_num_den(plane8, np.zeros((16, 17), np.uint8), bitdepth=8)
+    with pytest.raises(ValueError, match="unknown option"):
+        IntegerVifExtractor(width=16, height=16, bitdepth=8, egl=1.0)
+    with pytest.raises(ValueError, match=">= 1.0"):
+        IntegerVifExtractor(width=16, height=16, bitdepth=8, vif_enhn_gain_limit=0.5)
