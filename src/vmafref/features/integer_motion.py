@@ -130,6 +130,14 @@ def _split_round_shift(a: jax.Array, b: jax.Array, shift: int) -> jax.Array:
     return hi + carry
 
 
+def _materialize(x: jax.Array) -> jax.Array:
+    """Identity that makes XLA compute ``x`` once into a buffer (see integer_vif._materialize).
+
+    Without it XLA fuses the vertical pass into each of the horizontal pass's five taps.
+    """
+    return jnp.sum(jnp.stack([x, jnp.zeros_like(x)]), axis=0, dtype=x.dtype)
+
+
 def _sad_pair(prev: jax.Array, cur: jax.Array, bitdepth: int) -> jax.Array:
     """Sum of |blur(prev - cur)| of one frame pair, int64 (``motion_score_pipeline_8/16``).
 
@@ -149,7 +157,7 @@ def _sad_pair(prev: jax.Array, cur: jax.Array, bitdepth: int) -> jax.Array:
         y = lax.shift_right_arithmetic(acc + (1 << (shift_y - 1)), jnp.int32(shift_y))
     else:
         y = _split_round_shift(*_fir_int32(diff, -2), shift_y)
-    val = _split_round_shift(*_fir_int32(y, -1), 16)
+    val = _split_round_shift(*_fir_int32(_materialize(y), -1), 16)
     width = val.shape[-1]
     row_dtype = jnp.int32 if width <= 32767 else jnp.int64
     row_sad = jnp.sum(jnp.abs(val), axis=-1, dtype=row_dtype)
