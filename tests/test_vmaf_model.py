@@ -9,17 +9,17 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
 def _golden_frames():
-    """(case id, model name, per-frame metrics) from every golden expectation with a model score."""
+    """(case:run, model version, model output name, per-frame values) for every golden run with a model."""
     manifest_path = GOLDEN / "manifest.json"
     if not manifest_path.exists():
         return []
     found = []
-    for expected_path in sorted(GOLDEN.glob("**/expected*.json")):
-        document = json.loads(expected_path.read_text())
-        for run_name, run in (document.get("runs") or {"default": document}).items():
-            frames = run.get("frames") if isinstance(run, dict) else None
-            if frames and "vmaf" in (frames[0].get("metrics") or frames[0]):
-                found.append((f"{expected_path.parent.name}:{run_name}", run.get("model", "vmaf_v0.6.1"), frames))
+    for case in json.loads(manifest_path.read_text())["cases"]:
+        expected = json.loads((GOLDEN / case["expected"]).read_text())
+        for run in case["runs"]:
+            for model in run["models"]:
+                name = model.get("name") or "vmaf"
+                found.append((f"{case['id']}:{run['id']}", model["version"], name, expected["runs"][run["id"]]["frames"]))
     return found
 
 
@@ -88,12 +88,21 @@ def test_sparse_support_vectors_are_dense_zeros():
     assert svm.support_vectors == ((1.5, 0.0, -2.0),)
 
 
+def test_golden_runs_are_found():
+    # Guards the parametrisation below against silently collecting nothing.
+    assert len(_golden_frames()) >= 20
+
+
 @pytest.mark.parametrize("case", _golden_frames(), ids=lambda c: c[0])
 def test_prediction_is_bit_exact_against_libvmaf(case):
     """libvmaf's own per-frame features in, libvmaf's own per-frame score out, to the last bit."""
-    _, version, frames = case
+    _, version, name, frames = case
     model = load_model(version)
+    params = {f.extractor: {} for f in model.features}
+    for feature in model.features:
+        for option, value in feature.options.items():
+            if option.endswith("enhn_gain_limit"):
+                params[feature.extractor][option] = ("egl", value)
+    keys = model_feature_keys(model, params)
     for frame in frames:
-        metrics = frame.get("metrics", frame)
-        keys = tuple(k for k in metrics if k != "vmaf")
-        assert model.predict(metrics) == metrics["vmaf"], keys
+        assert model.predict(frame, keys) == frame[name]
