@@ -44,7 +44,7 @@ def test_spec_tables_equal_data_file():
 def test_int8_list_is_fp32_plus_dynamic_quantisation_ops():
     allowlist = load_allowlist()
     assert allowlist.ops_for("int8") - allowlist.ops_for("fp32") == {
-        "Cast", "ConvInteger", "DynamicQuantizeLinear", "MatMulInteger"}
+        "Cast", "ConvInteger", "DynamicQuantizeLinear", "MatMulInteger", "Reshape"}
     assert allowlist.ops_for("fp32") < allowlist.ops_for("int8")
 
 
@@ -60,7 +60,7 @@ def test_forbidden_op_rejected_with_its_name():
         enforce(model, "fp32")
 
 
-@pytest.mark.parametrize("op", ["DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "Cast"])
+@pytest.mark.parametrize("op", ["DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "Cast", "Reshape"])
 def test_int8_ops_rejected_in_fp32_files(op):
     model = _model([helper.make_node(op, ["x"], ["y"])])
     report = check_model(model, "fp32")
