@@ -5,7 +5,10 @@
 
 vmafref runs as ``vmafref score ... --json`` (full-precision output); libvmaf runs through
 ``tools/libvmaf_ctypes.py`` with the same ``--model`` / ``--feature`` requests, so every value
-is an IEEE double on both sides. For each key the script prints the largest absolute and
+is an IEEE double on both sides. libvmaf runs its plain C code (``--cpumask 255``), the
+definition its SIMD paths are meant to reproduce; ``--simd-check`` also runs the SIMD paths
+and lists the keys where libvmaf disagrees with itself (its integer ADM does at some frame
+widths, docs/golden.md). For each key the script prints the largest absolute and
 relative difference and the frame where it occurs (``--frames`` lists every frame), and exits
 with status 1 when a difference is beyond the limits:
 
@@ -241,6 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--vmafref", default=None,
                         help="command that runs vmafref (default: the vmafref package of this Python)")
     parser.add_argument("--frames", action="store_true", help="list every frame's values for every key")
+    parser.add_argument("--cpumask", type=int, default=255,
+                        help="libvmaf cpumask of the reference run (default: %(default)s, plain C)")
+    parser.add_argument("--simd-check", action="store_true",
+                        help="also run libvmaf with cpumask 0 and list keys where it differs from the reference run")
     args = parser.parse_args(argv)
     try:
         geometry = (args.width, args.height, args.pixel_format, args.bitdepth)
@@ -254,10 +261,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         models = [parse_model(text) for text in model_texts]
         features = [parse_feature(text) for text in args.feature]
         library = LibVmaf(args.libvmaf, allow_version_mismatch=args.allow_version_mismatch)
-        pairs = zip(iter_clip(args.reference, width, height, pixel_format, bitdepth, args.frame_cnt),
-                    iter_clip(args.distorted, width, height, pixel_format, bitdepth, args.frame_cnt))
-        scores = library.compute(pairs, width=width, height=height, pixel_format=pixel_format, bitdepth=bitdepth,
-                                 models=models, features=features)
+        def libvmaf_run(cpumask: int):
+            pairs = zip(iter_clip(args.reference, width, height, pixel_format, bitdepth, args.frame_cnt),
+                        iter_clip(args.distorted, width, height, pixel_format, bitdepth, args.frame_cnt))
+            return library.compute(pairs, width=width, height=height, pixel_format=pixel_format,
+                                   bitdepth=bitdepth, models=models, features=features, cpumask=cpumask)
+
+        scores = libvmaf_run(args.cpumask)
+        if args.simd_check:
+            simd = libvmaf_run(0)
+            differing = sorted({key for a, b in zip(scores.frames, simd.frames) for key in a if a[key] != b.get(key)})
+            print(f"libvmaf cpumask 0 vs {args.cpumask}: " +
+                  (f"differs in {differing}" if differing else "identical doubles"))
         if args.no_prediction:
             # With -n libvmaf registers a given model's extractors but writes no score.
             for key in scores.model_keys:
