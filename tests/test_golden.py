@@ -1,0 +1,207 @@
+"""vmafref against libvmaf's own outputs, stored under ``golden/``.
+
+Every case of ``golden/manifest.json`` is scored through the public API
+(:func:`vmafref.scoring.score`) once per libvmaf run recorded for it, and every key of every
+frame, and every pooled value, is compared with libvmaf's double: exactly on the fixed-point
+path, within the manifest's tolerance on the float path and for the model score. The values
+come from a real libvmaf through ``tools/make_golden.py``; see docs/golden.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import lzma
+import math
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+MANIFEST = json.loads((GOLDEN / "manifest.json").read_text()) if (GOLDEN / "manifest.json").exists() else {"cases": []}
+CASES = MANIFEST["cases"]
+POOLING_METHODS = ("min", "max", "mean", "harmonic_mean")
+
+#: (case, run) pairs that run by default; every other pair is marked slow. Each new frame
+#: geometry costs vmafref a JIT compilation (about 30 s for the fixed-point run, 100 s for the
+#: float run on two cores), so the default set is a few geometries that cover the fixed-point
+#: path on odd sizes, high bit depth, 4:2:2 and Y4M, and the float path at the minimum size.
+DEFAULT_RUNS = {("odd_161x91_420_8bit", "integer"), ("y4m_texture_90x60_422_10bit", "integer"),
+                ("flat_64x48_420_8bit", "integer"), ("min_size_33x33_444_8bit", "float")}
+
+pytestmark = pytest.mark.skipif(not CASES, reason="golden/manifest.json has no cases")
+
+
+def _case_run_params():
+    params = []
+    for case in CASES:
+        for run in case["runs"]:
+            marks = [] if (case["id"], run["id"]) in DEFAULT_RUNS else [pytest.mark.slow]
+            params.append(pytest.param(case, run, id=f"{case['id']}-{run['id']}", marks=marks))
+    return params
+
+
+def _expected(case: dict) -> dict:
+    return json.loads((GOLDEN / case["expected"]).read_text())
+
+
+def _unpack_clip(case: dict, role: str, directory: Path) -> Path:
+    entry = case[role]
+    data = lzma.decompress((GOLDEN / entry["file"]).read_bytes())
+    assert hashlib.sha256(data).hexdigest() == entry["sha256"], f"{entry['file']}: sha256 differs from the manifest"
+    path = directory / Path(entry["file"]).name.removesuffix(".xz")
+    path.write_bytes(data)
+    return path
+
+
+def _score_run(case: dict, run: dict, reference: Path, distorted: Path):
+    from vmafref.scoring import FeatureRequest, ModelRequest, score
+
+    models = [ModelRequest(version=model["version"], name=model.get("name") or "vmaf",
+                           overloads={fex: dict(options) for fex, options in model.get("overloads", {}).items()})
+              for model in run["models"]]
+    features = [FeatureRequest(feature["name"], dict(feature.get("options", {}))) for feature in run["features"]]
+    return score(str(reference), str(distorted), width=case["width"], height=case["height"],
+                 pixel_format=case["pixel_format"], bitdepth=case["bitdepth"], models=models, features=features)
+
+
+def _within(expected: float, got: float, limit: dict) -> bool:
+    if math.isnan(expected) or math.isnan(got):
+        return math.isnan(expected) and math.isnan(got)
+    if math.isinf(expected) or math.isinf(got):
+        return expected == got
+    return abs(got - expected) <= limit["atol"] + limit["rtol"] * abs(expected)
+
+
+def _table(rows: list[tuple]) -> str:
+    header = ("key", "frame", "expected", "got", "diff", "allowed")
+    cells = [header] + [tuple(str(cell) for cell in row) for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in cells)
+
+
+def compare_run(case: dict, run: dict, expected: dict, frames: list, pooled: dict, max_rows: int = 60) -> list[str]:
+    """Every disagreement between libvmaf's run and vmafref's, as readable lines."""
+    tolerances = case["tolerances"]
+    model_keys = set(expected["model_keys"])
+
+    def limit_for(key: str) -> dict:
+        family = run["model_family"] if key in model_keys else run["feature_family"]
+        return tolerances[family]["limit"]
+
+    problems: list[str] = []
+    rows: list[tuple] = []
+    if len(frames) != len(expected["frames"]):
+        problems.append(f"frame count: libvmaf {len(expected['frames'])}, vmafref {len(frames)}")
+    for index, (want, have) in enumerate(zip(expected["frames"], frames)):
+        missing, extra = sorted(set(want) - set(have)), sorted(set(have) - set(want))
+        if missing or extra:
+            problems.append(f"frame {index}: keys missing {missing}, unexpected {extra}")
+        for key in sorted(set(want) & set(have)):
+            limit = limit_for(key)
+            if not _within(want[key], have[key], limit):
+                allowed = limit["atol"] + limit["rtol"] * abs(want[key])
+                rows.append((key, index, repr(want[key]), repr(have[key]), f"{have[key] - want[key]:.3e}",
+                             f"{allowed:.1e}"))
+    for key in sorted(expected["pooled"]):
+        if key not in pooled:
+            problems.append(f"pooled: key {key} missing")
+            continue
+        for method in POOLING_METHODS:
+            want, have = expected["pooled"][key][method], pooled[key].get(method, math.nan)
+            limit = limit_for(key)
+            if not _within(want, have, limit):
+                allowed = limit["atol"] + limit["rtol"] * abs(want)
+                rows.append((f"{key} [{method}]", "pooled", repr(want), repr(have), f"{have - want:.3e}",
+                             f"{allowed:.1e}"))
+    if rows:
+        worst: dict[str, float] = {}
+        for key, _, want, have, diff, _ in rows:
+            worst[key] = max(worst.get(key, 0.0), abs(float(diff)) if diff != "nan" else math.inf)
+        problems.append(f"{len(rows)} value(s) outside tolerance in {len(worst)} key(s); "
+                        f"worst |diff| per key: " + ", ".join(f"{k}={v:.2e}" for k, v in sorted(worst.items())))
+        problems.append(_table(rows[:max_rows]) + (f"\n... {len(rows) - max_rows} more" if len(rows) > max_rows else ""))
+    return problems
+
+
+@pytest.mark.parametrize(("case", "run"), _case_run_params())
+def test_golden_case_matches_libvmaf(case, run, tmp_path):
+    expected = _expected(case)["runs"][run["id"]]
+    reference = _unpack_clip(case, "reference", tmp_path)
+    distorted = _unpack_clip(case, "distorted", tmp_path)
+    result = _score_run(case, run, reference, distorted)
+    problems = compare_run(case, run, expected, result.frames, result.pooled)
+    assert not problems, f"{case['id']} / run {run['id']} ({' '.join(run['libvmaf_cli'])}):\n" + "\n".join(problems)
+
+
+# ------------------------------------------------------------------ the goldens themselves
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_golden_files_match_manifest(case):
+    for role in ("reference", "distorted"):
+        data = lzma.decompress((GOLDEN / case[role]["file"]).read_bytes())
+        assert hashlib.sha256(data).hexdigest() == case[role]["sha256"]
+        assert len(data) == case[role]["bytes"]
+    expected = _expected(case)
+    assert expected["case"] == case["id"]
+    assert sorted(run["id"] for run in case["runs"]) == sorted(expected["runs"])
+    for run in case["runs"]:
+        result = expected["runs"][run["id"]]
+        assert len(result["frames"]) == case["frame_count"]
+        keys = set(result["frames"][0])
+        assert all(set(frame) == keys for frame in result["frames"]), "every frame carries every key"
+        assert set(result["pooled"]) == keys
+        assert run["feature_family"] in case["tolerances"]
+        if run["model_family"]:
+            assert run["model_family"] in case["tolerances"]
+
+
+def test_golden_case_ids_are_unique_and_files_are_listed():
+    ids = [case["id"] for case in CASES]
+    assert len(ids) == len(set(ids))
+    listed = {case[role]["file"] for case in CASES for role in ("reference", "distorted")}
+    listed |= {case["expected"] for case in CASES}
+    on_disk = {str(path.relative_to(GOLDEN)) for path in GOLDEN.rglob("*") if path.is_file()}
+    on_disk -= {"manifest.json"}
+    assert on_disk == listed, "golden/ holds exactly the files the manifest lists"
+
+
+def test_golden_expected_values_are_not_degenerate():
+    """No two cases share their values (except a case declared ``equivalent_to`` another, which
+    must equal it), and no case's integer VMAF is the same on every frame unless the case is
+    built to be constant (flat or identical frames)."""
+    fingerprints = {}
+    documents = {case["id"]: _expected(case)["runs"] for case in CASES}
+    for case in CASES:
+        runs = documents[case["id"]]
+        if case.get("equivalent_to"):
+            assert runs == documents[case["equivalent_to"]], f"{case['id']} should equal {case['equivalent_to']}"
+            continue
+        fingerprint = json.dumps(runs, sort_keys=True)
+        assert fingerprint not in fingerprints, f"{case['id']} repeats {fingerprints.get(fingerprint)}"
+        fingerprints[fingerprint] = case["id"]
+        integer = runs.get("integer")
+        if integer and case["frame_count"] > 2 and not case["id"].startswith(("flat", "identical")):
+            scores = [frame["vmaf"] for frame in integer["frames"]]
+            assert len(set(scores)) > 1, f"{case['id']}: vmaf is constant"
+
+
+def test_compare_run_reports_a_readable_table():
+    case = {"tolerances": {"fixed_point": {"limit": {"rtol": 0.0, "atol": 0.0}},
+                           "vmaf": {"limit": {"rtol": 1e-9, "atol": 0.0}}}}
+    run = {"feature_family": "fixed_point", "model_family": "vmaf"}
+    expected = {"model_keys": ["vmaf"],
+                "frames": [{"integer_adm2": 0.5, "vmaf": 50.0}, {"integer_adm2": 0.25, "vmaf": 60.0}],
+                "pooled": {"integer_adm2": dict.fromkeys(POOLING_METHODS, 0.375),
+                           "vmaf": dict.fromkeys(POOLING_METHODS, 55.0)}}
+    exact = compare_run(case, run, expected, [dict(frame) for frame in expected["frames"]],
+                        {key: dict(value) for key, value in expected["pooled"].items()})
+    assert exact == []
+    frames = [{"integer_adm2": 0.5 + 2**-52, "vmaf": 50.0 + 1e-9}, {"integer_adm2": 0.25}]
+    problems = compare_run(case, run, expected, frames, {"integer_adm2": dict.fromkeys(POOLING_METHODS, 0.375)})
+    text = "\n".join(problems)
+    assert "frame 1: keys missing ['vmaf']" in text
+    assert "pooled: key vmaf missing" in text
+    assert "integer_adm2" in text and "expected" in text and "diff" in text
+    assert any(line.startswith("integer_adm2 ") and " 0 " in line for line in text.splitlines())
+    assert not any(line.startswith("vmaf ") for line in text.splitlines()), "2e-11 relative is inside 1e-9"
