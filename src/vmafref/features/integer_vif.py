@@ -101,48 +101,46 @@ def _check_planes(ref: Any, dis: Any, bitdepth: int) -> None:
 
 
 # --- filtering -----------------------------------------------------------------------------
+#
+# The pipeline is a chain of separately jitted stages (pad, vertical pass, horizontal pass
+# and statistic, subsampling). In one XLA program the reflect-101 padding (a concatenate)
+# and each pass are fused into every tap read of the next pass, which turns every tap
+# into index arithmetic and recomputes the producer once per tap; at 1920x1080 the single
+# program was more than ten times slower than its passes. Planes are padded once on both
+# axes, so that every tap is a plain shifted slice of a stage's input. See
+# specs/integer_vif.md §9.
 
 
-def _reflect_pad(x: jax.Array, half: int, axis: int) -> jax.Array:
-    """Reflect-101 padding (edge sample not repeated) by ``half`` on both ends of ``axis``."""
-    pad = [(0, 0)] * x.ndim
-    pad[axis] = (half, half)
+def _stage(fn, *static):
+    """``fn`` and its jitted twin (``static`` names are compile-time arguments)."""
+    return fn, jax.jit(fn, static_argnames=static)
+
+
+def _reflect_pad(x: jax.Array, half: int) -> jax.Array:
+    """Reflect-101 padding (edge sample not repeated) by ``half`` on both ends of both plane axes."""
+    pad = [(0, 0)] * (x.ndim - 2) + [(half, half), (half, half)]
     return jnp.pad(x, pad, mode="reflect")
 
 
-def _fir(x: jax.Array, taps: tuple[int, ...], axis: int, *, stride: int = 1, count: int | None = None) -> jax.Array:
-    """Symmetric FIR along ``axis`` with reflect-101 borders, in ``x``'s dtype.
+def _taps_sum(padded: jax.Array, taps: tuple[int, ...], axis: int, *, start: int, stride: int, count: int) -> jax.Array:
+    """Symmetric FIR as a sum of shifted slices of an already padded array, in its dtype.
 
-    ``out[i] = sum_k taps[k] * x[stride*i - r + k]`` (mirrored indices), for the first
-    ``count`` outputs (all by default). Mirror-image taps are paired first, which is exact
-    for the integer sums here (they are modular in the unsigned types).
+    ``out[i] = sum_k taps[k] * padded[start + stride*i + k]`` along ``axis`` for
+    ``i < count``. Mirror-image taps are paired first, which is exact for the integer sums
+    here (modular in the unsigned types, exact integers in float64).
     """
-    axis = axis % x.ndim
-    length = x.shape[axis]
+    axis = axis % padded.ndim
     radius = len(taps) // 2
-    if count is None:
-        count = -(-length // stride)
-    padded = _reflect_pad(x, radius, axis)
 
     def tap(k: int) -> jax.Array:
-        return lax.slice_in_dim(padded, k, k + stride * (count - 1) + 1, stride, axis)
+        first = start + k
+        return lax.slice_in_dim(padded, first, first + stride * (count - 1) + 1, stride, axis)
 
-    dtype = x.dtype
+    dtype = padded.dtype
     acc = tap(radius) * jnp.asarray(taps[radius], dtype)
     for k in range(radius):
         acc = acc + (tap(k) + tap(2 * radius - k)) * jnp.asarray(taps[k], dtype)
     return acc
-
-
-def _materialize(x: jax.Array) -> jax.Array:
-    """Identity that makes XLA compute ``x`` once into a buffer.
-
-    XLA fuses a cheap producer into every consumer that reads it, so a horizontal filter
-    reading 17 shifted slices of a vertical filter's output would recompute the vertical
-    filter 17 times. A reduction is never duplicated into a consumer that reuses its
-    elements; summing ``x`` with zeros along a new axis is such a reduction.
-    """
-    return jnp.sum(jnp.stack([x, jnp.zeros_like(x)]), axis=0, dtype=x.dtype)
 
 
 def _round_shift(x: jax.Array, shift: int, rounding: int | None = None) -> jax.Array:
@@ -152,6 +150,14 @@ def _round_shift(x: jax.Array, shift: int, rounding: int | None = None) -> jax.A
     if rounding is None:
         rounding = 1 << (shift - 1)
     return lax.shift_right_logical(x + jnp.asarray(rounding, x.dtype), jnp.asarray(shift, x.dtype))
+
+
+def _pad_planes(ref: jax.Array, dis: jax.Array, *, radius: int) -> tuple[jax.Array, jax.Array]:
+    """Both planes as uint32, reflect-101 padded by ``radius`` on both axes (``:88-105``, ``integer_vif.h:83-117``)."""
+    return _reflect_pad(ref.astype(jnp.uint32), radius), _reflect_pad(dis.astype(jnp.uint32), radius)
+
+
+_pad_planes_fns = _stage(_pad_planes, "radius")
 
 
 # --- one scale -------------------------------------------------------------------------------
@@ -165,41 +171,60 @@ def _log2_lookup(value: jax.Array, bits: int) -> jax.Array:
     return table.at[mantissa].get(mode="promise_in_bounds") + 2048 * k
 
 
-def _filtered_moments(ref: jax.Array, dis: jax.Array, scale: int, bitdepth: int):
-    """Vertical then horizontal filtering of mu, x^2, y^2, xy (``vif_statistic_8/16``).
+def _vertical_moments(ref_p: jax.Array, dis_p: jax.Array, *, scale: int, bitdepth: int):
+    """Vertical pass of mu, x^2, y^2, xy (``vif_statistic_8/16``) on planes padded by the filter radius.
 
-    Returns ``mu1, mu2`` (uint32) and ``xx, yy, xy`` (uint32) per pixel, as the C code's
-    ``mu1_val``, ``mu2_val``, ``xx_filt_val``, ``yy_filt_val``, ``xy_filt_val``.
+    Returns ``mu1_v, mu2_v`` and ``xx_v, yy_v, xy_v`` (uint32), rows of the plane, columns
+    still padded (the vertical pass commutes with the column reflection).
     """
     taps = VIF_FILTERS[scale]
-    r32 = ref.astype(jnp.uint32)
-    d32 = dis.astype(jnp.uint32)
+    height = ref_p.shape[-2] - 2 * (len(taps) // 2)
+
+    def vertical(x: jax.Array) -> jax.Array:
+        return _taps_sum(x, taps, -2, start=0, stride=1, count=height)
+
     if scale == 0 and bitdepth == 8:
         # vif_statistic_8 (integer_vif.c:233-296): mu rounded by 8, squares unshifted.
-        mu1_v = _round_shift(_fir(r32, taps, -2), 8)
-        mu2_v = _round_shift(_fir(d32, taps, -2), 8)
-        xx_v = _fir(r32 * r32, taps, -2)
-        yy_v = _fir(d32 * d32, taps, -2)
-        xy_v = _fir(r32 * d32, taps, -2)
+        mu1_v = _round_shift(vertical(ref_p), 8)
+        mu2_v = _round_shift(vertical(dis_p), 8)
+        xx_v = vertical(ref_p * ref_p)
+        yy_v = vertical(dis_p * dis_p)
+        xy_v = vertical(ref_p * dis_p)
     else:
         # vif_statistic_16 (integer_vif.c:356-420): shifts by bpc at scale 0, 16 above.
         if scale == 0:
             shift_mu, shift_sq = bitdepth, 2 * (bitdepth - 8)
         else:
             shift_mu, shift_sq = 16, 16
-        mu1_v = _round_shift(_fir(r32, taps, -2), shift_mu) & 0xFFFF
-        mu2_v = _round_shift(_fir(d32, taps, -2), shift_mu) & 0xFFFF
-        rf = ref.astype(jnp.float64)
-        df = dis.astype(jnp.float64)
-        xx_v = _exact_round_shift(_fir(rf * rf, taps, -2), shift_sq)
-        yy_v = _exact_round_shift(_fir(df * df, taps, -2), shift_sq)
-        xy_v = _exact_round_shift(_fir(rf * df, taps, -2), shift_sq)
-    mu1_v, mu2_v, xx_v, yy_v, xy_v = (_materialize(v) for v in (mu1_v, mu2_v, xx_v, yy_v, xy_v))
-    mu1 = _fir(mu1_v, taps, -1)
-    mu2 = _fir(mu2_v, taps, -1)
-    xx = _exact_round_shift(_fir(xx_v.astype(jnp.float64), taps, -1), 16)
-    yy = _exact_round_shift(_fir(yy_v.astype(jnp.float64), taps, -1), 16)
-    xy = _exact_round_shift(_fir(xy_v.astype(jnp.float64), taps, -1), 16)
+        mu1_v = _round_shift(vertical(ref_p), shift_mu) & 0xFFFF
+        mu2_v = _round_shift(vertical(dis_p), shift_mu) & 0xFFFF
+        rf = ref_p.astype(jnp.float64)
+        df = dis_p.astype(jnp.float64)
+        xx_v = _exact_round_shift(vertical(rf * rf), shift_sq)
+        yy_v = _exact_round_shift(vertical(df * df), shift_sq)
+        xy_v = _exact_round_shift(vertical(rf * df), shift_sq)
+    return mu1_v, mu2_v, xx_v, yy_v, xy_v
+
+
+_vertical_moments_fns = _stage(_vertical_moments, "scale", "bitdepth")
+
+
+def _horizontal_moments(mu1_v, mu2_v, xx_v, yy_v, xy_v, scale: int):
+    """Horizontal pass: ``mu1, mu2`` (uint32, no shift) and ``xx, yy, xy`` (uint32, Q16 rounded).
+
+    As the C code's ``mu1_val``, ``mu2_val``, ``xx_filt_val``, ``yy_filt_val``, ``xy_filt_val``.
+    """
+    taps = VIF_FILTERS[scale]
+    width = mu1_v.shape[-1] - 2 * (len(taps) // 2)
+
+    def horizontal(x: jax.Array) -> jax.Array:
+        return _taps_sum(x, taps, -1, start=0, stride=1, count=width)
+
+    mu1 = horizontal(mu1_v)
+    mu2 = horizontal(mu2_v)
+    xx = _exact_round_shift(horizontal(xx_v.astype(jnp.float64)), 16)
+    yy = _exact_round_shift(horizontal(yy_v.astype(jnp.float64)), 16)
+    xy = _exact_round_shift(horizontal(xy_v.astype(jnp.float64)), 16)
     return mu1, mu2, xx, yy, xy
 
 
@@ -219,9 +244,9 @@ def _exact_round_shift(total: jax.Array, shift: int) -> jax.Array:
 def _opaque_zero(plane: jax.Array) -> jax.Array:
     """A uint64 zero that the compiler cannot prove to be zero.
 
-    The sum of a plane of at most 16-bit samples never reaches bit 63, but neither XLA nor
-    LLVM can see that through the reduction, so ``x | opaque_zero`` is an identity they
-    cannot remove. See :func:`_rounded`.
+    The sum of a plane of 16-bit values (padded or not) never reaches bit 63, but neither
+    XLA nor LLVM can see that through the reduction, so ``x | opaque_zero`` is an identity
+    they cannot remove. See :func:`_rounded`.
     """
     total = jnp.sum(plane.astype(jnp.uint64), axis=(-2, -1))
     return lax.shift_right_logical(total, jnp.asarray(63, jnp.uint64))
@@ -248,10 +273,14 @@ def _rounded(product: jax.Array, opaque_zero: jax.Array) -> jax.Array:
     return lax.bitcast_convert_type(bits, jnp.float64)
 
 
-def _scale_num_den(ref: jax.Array, dis: jax.Array, scale: int, bitdepth: int, gain_limit) -> tuple[jax.Array, jax.Array]:
-    """num and den (float32, as libvmaf's ``float *num, *den``) of one scale."""
-    opaque_zero = _opaque_zero(ref)
-    mu1, mu2, xx, yy, xy = _filtered_moments(ref, dis, scale, bitdepth)
+def _scale_num_den(mu1_v, mu2_v, xx_v, yy_v, xy_v, *, scale: int, gain_limit: float) -> tuple[jax.Array, jax.Array]:
+    """num and den (float32, as libvmaf's ``float *num, *den``) of one scale, from its vertical pass.
+
+    Horizontal pass, then the per-pixel statistic and its sums (``integer_vif.c:298-353``).
+    See specs/integer_vif.md §4-§5.
+    """
+    opaque_zero = _opaque_zero(mu1_v)
+    mu1, mu2, xx, yy, xy = _horizontal_moments(mu1_v, mu2_v, xx_v, yy_v, xy_v, scale)
 
     def product_q32(a: jax.Array, b: jax.Array) -> jax.Array:
         wide = a.astype(jnp.uint64) * b.astype(jnp.uint64)
@@ -296,49 +325,68 @@ def _scale_num_den(ref: jax.Array, dis: jax.Array, scale: int, bitdepth: int, ga
     return num.astype(jnp.float32), den.astype(jnp.float32)
 
 
-def _subsample(ref: jax.Array, dis: jax.Array, scale: int, bitdepth: int) -> tuple[jax.Array, jax.Array]:
-    """Blur scale ``scale`` with filter ``scale + 1`` and keep even rows and columns.
+_scale_num_den_fns = _stage(_scale_num_den, "scale", "gain_limit")
 
-    ``subsample_rd_8`` / ``subsample_rd_16`` + ``decimate_and_pad`` (``integer_vif.c:107-221``);
-    only the kept samples are computed. Output: uint32 arrays of the uint16 values.
+
+def _subsample_vertical(ref_p: jax.Array, dis_p: jax.Array, *, scale: int, bitdepth: int, pad: int):
+    """Vertical half of ``subsample_rd_8/16`` (``integer_vif.c:107-221``), even output rows only.
+
+    Inputs are padded by ``pad`` (the radius of filter ``scale``, at least that of filter
+    ``scale + 1``); reflect-101 padding by a smaller radius is the central part of it.
+    Output: uint32 arrays of the uint16 values, columns still padded by ``pad``.
     """
     taps = VIF_FILTERS[scale + 1]
-    height, width = ref.shape[-2:]
-    out_h, out_w = height // 2, width // 2
-    if scale == 0:
-        shift_v = 8 if bitdepth == 8 else bitdepth
-    else:
-        shift_v = 16
-    outs = []
-    for plane in (ref, dis):
-        p32 = plane.astype(jnp.uint32)
-        vertical = _materialize(_round_shift(_fir(p32, taps, -2, stride=2, count=out_h), shift_v) & 0xFFFF)
-        horizontal = _round_shift(_fir(vertical, taps, -1, stride=2, count=out_w), 16) & 0xFFFF
-        outs.append(horizontal)
-    return outs[0], outs[1]
+    out_h = (ref_p.shape[-2] - 2 * pad) // 2
+    shift_v = (8 if bitdepth == 8 else bitdepth) if scale == 0 else 16
+    start = pad - len(taps) // 2
+    return tuple(_round_shift(_taps_sum(p, taps, -2, start=start, stride=2, count=out_h), shift_v) & 0xFFFF
+                 for p in (ref_p, dis_p))
 
 
-def _vif_num_den(ref, dis, gain_limit, *, bitdepth: int, skip_scale0: bool):
+_subsample_vertical_fns = _stage(_subsample_vertical, "scale", "bitdepth", "pad")
+
+
+def _subsample_horizontal(ref_v: jax.Array, dis_v: jax.Array, *, scale: int, pad: int, next_pad: int):
+    """Horizontal half of the subsampling, even columns only, padded by ``next_pad`` for the next scale."""
+    taps = VIF_FILTERS[scale + 1]
+    out_w = (ref_v.shape[-1] - 2 * pad) // 2
+    start = pad - len(taps) // 2
+    return tuple(_reflect_pad(_round_shift(_taps_sum(v, taps, -1, start=start, stride=2, count=out_w), 16) & 0xFFFF,
+                              next_pad)
+                 for v in (ref_v, dis_v))
+
+
+_subsample_horizontal_fns = _stage(_subsample_horizontal, "scale", "pad", "next_pad")
+
+
+def _vif_num_den(ref, dis, gain_limit: float, *, bitdepth: int, skip_scale0: bool, jit: bool = True):
+    """The four scales' num and den as a chain of stages, each jitted on its own when ``jit``.
+
+    See specs/integer_vif.md §2 and §9 (why the stages are separate programs).
+    """
+    pick = 1 if jit else 0
+    pad_planes = _pad_planes_fns[pick]
+    vertical_moments = _vertical_moments_fns[pick]
+    scale_num_den = _scale_num_den_fns[pick]
+    subsample_vertical = _subsample_vertical_fns[pick]
+    subsample_horizontal = _subsample_horizontal_fns[pick]
+    radii = [len(taps) // 2 for taps in VIF_FILTERS]
     nums, dens = [], []
-    cur_ref, cur_dis = ref, dis
+    ref_p, dis_p = pad_planes(ref, dis, radius=radii[0])
     for scale in range(4):
         if scale > 0:
-            cur_ref, cur_dis = _subsample(cur_ref, cur_dis, scale - 1, bitdepth)
+            ref_v, dis_v = subsample_vertical(ref_p, dis_p, scale=scale - 1, bitdepth=bitdepth, pad=radii[scale - 1])
+            ref_p, dis_p = subsample_horizontal(ref_v, dis_v, scale=scale - 1, pad=radii[scale - 1],
+                                                next_pad=radii[scale])
         if scale == 0 and skip_scale0:
             nums.append(jnp.zeros(ref.shape[:-2], jnp.float32))
             dens.append(jnp.zeros(ref.shape[:-2], jnp.float32))
             continue
-        num, den = _scale_num_den(cur_ref, cur_dis, scale, bitdepth, gain_limit)
+        moments = vertical_moments(ref_p, dis_p, scale=scale, bitdepth=bitdepth)
+        num, den = scale_num_den(*moments, scale=scale, gain_limit=gain_limit)
         nums.append(num)
         dens.append(den)
     return jnp.stack(nums, axis=-1), jnp.stack(dens, axis=-1)
-
-
-@functools.partial(jax.jit, static_argnames=("gain_limit", "bitdepth", "skip_scale0"))
-def _vif_num_den_jit(ref, dis, gain_limit, *, bitdepth, skip_scale0):
-    # The gain limit is a compile-time constant: as a traced scalar it makes XLA's CPU code
-    # for the statistic about twice as slow, and it only enters a min().
-    return _vif_num_den(ref, dis, gain_limit, bitdepth=bitdepth, skip_scale0=skip_scale0)
 
 
 def vif_num_den(ref, dis, *, bitdepth: int, enhn_gain_limit: float = DEFAULT_ENHN_GAIN_LIMIT,
@@ -354,9 +402,8 @@ def vif_num_den(ref, dis, *, bitdepth: int, enhn_gain_limit: float = DEFAULT_ENH
     if not 1.0 <= float(enhn_gain_limit) <= DEFAULT_ENHN_GAIN_LIMIT:
         raise VifInputError(f"enhn_gain_limit must be in [1, 100], got {enhn_gain_limit}")
     with x64():
-        fn = _vif_num_den_jit if jit else _vif_num_den
-        return fn(jnp.asarray(ref), jnp.asarray(dis), float(enhn_gain_limit), bitdepth=int(bitdepth),
-                  skip_scale0=bool(skip_scale0))
+        return _vif_num_den(jnp.asarray(ref), jnp.asarray(dis), float(enhn_gain_limit), bitdepth=int(bitdepth),
+                            skip_scale0=bool(skip_scale0), jit=jit)
 
 
 def vif_scale_scores(num, den, *, skip_scale0: bool = False) -> np.ndarray:
