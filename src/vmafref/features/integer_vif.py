@@ -209,23 +209,21 @@ def _vertical_moments(ref_p: jax.Array, dis_p: jax.Array, *, scale: int, bitdept
 _vertical_moments_fns = _stage(_vertical_moments, "scale", "bitdepth")
 
 
-def _horizontal_moments(mu1_v, mu2_v, xx_v, yy_v, xy_v, scale: int):
-    """Horizontal pass: ``mu1, mu2`` (uint32, no shift) and ``xx, yy, xy`` (uint32, Q16 rounded).
+def _horizontal_pass(x_v: jax.Array, *, scale: int, wide: bool) -> jax.Array:
+    """Horizontal pass of one vertical-pass result (columns padded by the filter radius).
 
-    As the C code's ``mu1_val``, ``mu2_val``, ``xx_filt_val``, ``yy_filt_val``, ``xy_filt_val``.
+    ``mu``: ``sum f*mu_v`` (uint32, no shift); ``wide`` (xx, yy, xy): the 64-bit sum,
+    Q16 rounded, as uint32 (``xx_filt_val``). One array per program: XLA's multi-output
+    fusion of the five passes was about twice as slow as five programs.
     """
     taps = VIF_FILTERS[scale]
-    width = mu1_v.shape[-1] - 2 * (len(taps) // 2)
+    width = x_v.shape[-1] - 2 * (len(taps) // 2)
+    if wide:
+        return _exact_round_shift(_taps_sum(x_v.astype(jnp.float64), taps, -1, start=0, stride=1, count=width), 16)
+    return _taps_sum(x_v, taps, -1, start=0, stride=1, count=width)
 
-    def horizontal(x: jax.Array) -> jax.Array:
-        return _taps_sum(x, taps, -1, start=0, stride=1, count=width)
 
-    mu1 = horizontal(mu1_v)
-    mu2 = horizontal(mu2_v)
-    xx = _exact_round_shift(horizontal(xx_v.astype(jnp.float64)), 16)
-    yy = _exact_round_shift(horizontal(yy_v.astype(jnp.float64)), 16)
-    xy = _exact_round_shift(horizontal(xy_v.astype(jnp.float64)), 16)
-    return mu1, mu2, xx, yy, xy
+_horizontal_pass_fns = _stage(_horizontal_pass, "scale", "wide")
 
 
 def _exact_round_shift(total: jax.Array, shift: int) -> jax.Array:
@@ -273,14 +271,12 @@ def _rounded(product: jax.Array, opaque_zero: jax.Array) -> jax.Array:
     return lax.bitcast_convert_type(bits, jnp.float64)
 
 
-def _scale_num_den(mu1_v, mu2_v, xx_v, yy_v, xy_v, *, scale: int, gain_limit: float) -> tuple[jax.Array, jax.Array]:
-    """num and den (float32, as libvmaf's ``float *num, *den``) of one scale, from its vertical pass.
+def _scale_num_den(mu1, mu2, xx, yy, xy, *, gain_limit: float) -> tuple[jax.Array, jax.Array]:
+    """num and den (float32, as libvmaf's ``float *num, *den``) of one scale, from its filtered moments.
 
-    Horizontal pass, then the per-pixel statistic and its sums (``integer_vif.c:298-353``).
-    See specs/integer_vif.md §4-§5.
+    The per-pixel statistic and its sums (``integer_vif.c:298-353``). See specs/integer_vif.md §4-§5.
     """
-    opaque_zero = _opaque_zero(mu1_v)
-    mu1, mu2, xx, yy, xy = _horizontal_moments(mu1_v, mu2_v, xx_v, yy_v, xy_v, scale)
+    opaque_zero = _opaque_zero(mu1)
 
     def product_q32(a: jax.Array, b: jax.Array) -> jax.Array:
         wide = a.astype(jnp.uint64) * b.astype(jnp.uint64)
@@ -325,7 +321,7 @@ def _scale_num_den(mu1_v, mu2_v, xx_v, yy_v, xy_v, *, scale: int, gain_limit: fl
     return num.astype(jnp.float32), den.astype(jnp.float32)
 
 
-_scale_num_den_fns = _stage(_scale_num_den, "scale", "gain_limit")
+_scale_num_den_fns = _stage(_scale_num_den, "gain_limit")
 
 
 def _subsample_vertical(ref_p: jax.Array, dis_p: jax.Array, *, scale: int, bitdepth: int, pad: int):
@@ -367,6 +363,7 @@ def _vif_num_den(ref, dis, gain_limit: float, *, bitdepth: int, skip_scale0: boo
     pick = 1 if jit else 0
     pad_planes = _pad_planes_fns[pick]
     vertical_moments = _vertical_moments_fns[pick]
+    horizontal_pass = _horizontal_pass_fns[pick]
     scale_num_den = _scale_num_den_fns[pick]
     subsample_vertical = _subsample_vertical_fns[pick]
     subsample_horizontal = _subsample_horizontal_fns[pick]
@@ -382,8 +379,9 @@ def _vif_num_den(ref, dis, gain_limit: float, *, bitdepth: int, skip_scale0: boo
             nums.append(jnp.zeros(ref.shape[:-2], jnp.float32))
             dens.append(jnp.zeros(ref.shape[:-2], jnp.float32))
             continue
-        moments = vertical_moments(ref_p, dis_p, scale=scale, bitdepth=bitdepth)
-        num, den = scale_num_den(*moments, scale=scale, gain_limit=gain_limit)
+        vertical = vertical_moments(ref_p, dis_p, scale=scale, bitdepth=bitdepth)
+        moments = [horizontal_pass(x_v, scale=scale, wide=index >= 2) for index, x_v in enumerate(vertical)]
+        num, den = scale_num_den(*moments, gain_limit=gain_limit)
         nums.append(num)
         dens.append(den)
     return jnp.stack(nums, axis=-1), jnp.stack(dens, axis=-1)
