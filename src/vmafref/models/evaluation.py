@@ -272,14 +272,15 @@ def plot_scatter(result: LosoResult, path: str | os.PathLike, *, title: str, tar
 
 def plot_loss_curve(history: Mapping[str, Sequence[float]] | Sequence[float], path: str | os.PathLike, *,
                     title: str) -> None:
-    """Training (and, when present, validation) loss per step or epoch, log scale."""
+    """Training (and, when present, validation) loss per optimiser step or epoch, log scale;
+    short series get point markers so that a one-epoch run still shows its steps."""
     plt = _figure()
     fig, ax = plt.subplots(figsize=(6, 4))
     series = history if isinstance(history, Mapping) else {"loss": history}
     for name, values in sorted(series.items()):
         values = np.asarray(values, dtype=np.float64)
         if values.ndim == 1 and values.size and np.issubdtype(values.dtype, np.floating):
-            ax.plot(np.arange(1, values.size + 1), values, label=name)
+            ax.plot(np.arange(1, values.size + 1), values, marker="." if values.size <= 200 else None, label=name)
     ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("loss")

@@ -309,7 +309,7 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
 
     final = train.train(_train_config(options), dataset, progress=progress)
     if recorded_evaluation is None:
-        evaluation.plot_loss_curve({"epoch_loss": final.history["epoch_loss"]}, run_dir / "loss_curve.png",
+        evaluation.plot_loss_curve({"step_loss": final.history["step_loss"]}, run_dir / "loss_curve.png",
                                    title=f"{model_id}: final training on all sources")
     params_bytes = params_io.params_bytes(final.params)
 
