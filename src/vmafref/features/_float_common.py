@@ -32,6 +32,7 @@ __all__ = [
     "sequential_row_sums",
     "sequential_total",
     "to_float_luma",
+    "filter_pass",
     "float32_pow",
 ]
 
@@ -105,15 +106,28 @@ class Arith:
 def sequential_row_sums(values):
     """Sum the last axis left to right in the values' dtype, like a C ``for`` loop.
 
-    ``values``: (..., H, W) -> (..., H).
+    ``values``: (..., H, W) -> (...,  H). A ``lax.scan`` over the W columns whose carry is the
+    vector of all row sums, so each step is one vector add.
     """
     columns = jnp.moveaxis(values, -1, 0)
 
     def add_column(carry, column):
         return carry + column, None
 
-    sums, _ = lax.scan(add_column, jnp.zeros(values.shape[:-1], values.dtype), columns)
+    sums, _ = lax.scan(add_column, jnp.zeros(values.shape[:-1], values.dtype), columns, unroll=8)
     return sums
+
+
+def _sequential_total(values, faithful: bool = True):
+    if not faithful:
+        return jnp.sum(values, axis=(-2, -1))
+    row_sums = sequential_row_sums(values)
+    return sequential_row_sums(row_sums[..., None, :])[..., 0]
+
+
+#: Compiled on its own: inlined into a large program, XLA would fuse the producers of ``values``
+#: into the scan body and recompute them at every step.
+_sequential_total_jit = jax.jit(_sequential_total, static_argnames=("faithful",))
 
 
 def sequential_total(values, faithful: bool = True):
@@ -122,22 +136,49 @@ def sequential_total(values, faithful: bool = True):
     ``values``: (..., H, W) -> (...). With ``faithful=False`` this is ``jnp.sum`` (same value up
     to rounding order, cheaper to differentiate).
     """
-    if not faithful:
-        return jnp.sum(values, axis=(-2, -1))
-    row_sums = sequential_row_sums(values)
-    return sequential_row_sums(row_sums[..., None, :])[..., 0]
+    return _sequential_total_jit(values, faithful=faithful)
 
 
-def reflect101_filter(image, taps: Sequence[float], arith: Arith, *, square: bool = False, other=None):
+def _filter_pass(source, taps: tuple, axis: int, faithful: bool, stride: int):
+    """One 1-D pass of :func:`reflect101_filter` along ``axis`` (-2 rows, -1 columns).
+
+    Output ``j`` is ``sum_k f[k] * x[stride * j - r + k]`` (accumulated in tap order, products
+    rounded), with ``-i`` / ``2n - i - 2`` mirroring, read from the reflect-padded input by
+    strided slices; ``stride`` 2 keeps only the even outputs (the VIF decimation), ``n // 2`` of them.
+    """
+    arith = Arith(source, faithful)
+    axis = source.ndim + axis
+    radius = len(taps) // 2
+    size = source.shape[axis]
+    count = size if stride == 1 else size // stride
+    pad = [(0, 0)] * source.ndim
+    pad[axis] = (radius, radius)
+    padded = jnp.pad(source, pad, mode="reflect")
+    total = None
+    for k, tap in enumerate(taps):
+        window = lax.slice_in_dim(padded, k, k + stride * (count - 1) + 1, stride=stride, axis=axis)
+        term = arith.mul(jnp.asarray(np.float32(tap), source.dtype), window)
+        total = term if total is None else total + term
+    return total
+
+
+#: Each pass is compiled on its own so that the vertical pass is computed once and stored, not
+#: recomputed for every tap of the horizontal pass (which XLA's fusion would do in one program).
+filter_pass = jax.jit(_filter_pass, static_argnames=("taps", "axis", "faithful", "stride"))
+
+
+def reflect101_filter(image, taps: Sequence[float], arith: Arith, *, square: bool = False, other=None,
+                      stride: int = 1):
     """Separable filter, vertical pass then horizontal, with reflect-101 borders.
 
     Follows ``convolution_edge_s`` / ``vif_filter1d_s`` (``convolution_internal.h:27-52``,
     ``vif_tools.c:318-380``): ``accum = 0; accum += f[k] * x[i - r + k]`` for k = 0..n-1,
     mirror ``-i`` below 0 and ``2n - i - 2`` past the end. ``square`` filters ``x * x`` and
     ``other`` filters ``x * other`` in the vertical pass (``vif_filter1d_sq_s``, ``_xy_s``).
+    ``stride=2`` returns only the even rows and columns (``n // 2`` each).
     ``image``: (..., H, W); needs H, W > radius.
     """
-    taps = [np.float32(t) for t in taps]
+    taps = tuple(float(np.float32(t)) for t in taps)
     radius = len(taps) // 2
     height, width = image.shape[-2], image.shape[-1]
     if height <= radius or width <= radius:
@@ -148,20 +189,8 @@ def reflect101_filter(image, taps: Sequence[float], arith: Arith, *, square: boo
         source = arith.mul(image, other)
     else:
         source = image
-    ndim = image.ndim
-    pad_rows = [(0, 0)] * (ndim - 2) + [(radius, radius), (0, 0)]
-    padded = jnp.pad(source, pad_rows, mode="reflect")
-    vertical = None
-    for k, tap in enumerate(taps):
-        term = arith.mul(jnp.float32(tap), lax.slice_in_dim(padded, k, k + height, axis=ndim - 2))
-        vertical = term if vertical is None else vertical + term
-    pad_cols = [(0, 0)] * (ndim - 1) + [(radius, radius)]
-    padded = jnp.pad(vertical, pad_cols, mode="reflect")
-    horizontal = None
-    for k, tap in enumerate(taps):
-        term = arith.mul(jnp.float32(tap), lax.slice_in_dim(padded, k, k + width, axis=ndim - 1))
-        horizontal = term if horizontal is None else horizontal + term
-    return horizontal
+    vertical = filter_pass(source, taps=taps, axis=-2, faithful=arith.faithful, stride=stride)
+    return filter_pass(vertical, taps=taps, axis=-1, faithful=arith.faithful, stride=stride)
 
 
 def float32_pow(base, exponent: float, faithful: bool = True):

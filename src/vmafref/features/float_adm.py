@@ -26,8 +26,8 @@ from vmafref.features._float_common import (
     Arith,
     FrameSizeError,
     check_bitdepth,
+    _sequential_total,
     float32_pow,
-    sequential_total,
     to_float_luma,
 )
 from vmafref.features._float_rcp_table import RCP_MANTISSA_TABLE
@@ -77,34 +77,49 @@ def adm_csf_factors(scale: int, view_dist: float = 3.0, display_height: int = 10
     return factor1, factor2
 
 
-def _edge_indices(n: int) -> np.ndarray:
-    """``dwt2_src_indices_filt_s``: tap k of output i reads 2i-1+k, -1 -> 1, >= n -> 2n-idx-1."""
-    out = (n + 1) // 2
-    idx = 2 * np.arange(out)[None, :] - 1 + np.arange(4)[:, None]
-    idx = np.where(idx < 0, -idx, idx)
-    return np.where(idx >= n, 2 * n - idx - 1, idx)
-
-
-def _dwt_axis(x, coeffs, axis: int, arith: Arith):
+def _dwt_pad(x, axis: int):
+    """``x`` padded so that tap k of output i is element ``2i + k``: -1 -> 1, n + j -> n - 1 - j."""
     n = x.shape[axis]
-    idx = _edge_indices(n)
-    acc = None
-    for k in range(4):
-        term = arith.mul(jnp.float32(coeffs[k]), jnp.take(x, jnp.asarray(idx[k]), axis=axis))
-        acc = term if acc is None else acc + term
-    return acc
+    out = (n + 1) // 2
+    tail = 2 * out - (n - 1)  # 1 for even n, 2 for odd n
+    head = lax.slice_in_dim(x, 1, 2, axis=axis)
+    end = lax.rev(lax.slice_in_dim(x, n - tail, n, axis=axis), (axis,))
+    return jnp.concatenate([head, x, end], axis=axis)
 
 
-def _dwt2(x, arith: Arith):
-    """One db2 level (``adm_dwt2_s``, ``adm_tools.c:1069-1157``): returns (a, v, h, d)."""
-    rows = x.ndim - 2
-    lo = _dwt_axis(x, _LO, rows, arith)
-    hi = _dwt_axis(x, _HI, rows, arith)
-    band_a = _dwt_axis(lo, _LO, rows + 1, arith)
-    band_v = _dwt_axis(lo, _HI, rows + 1, arith)
-    band_h = _dwt_axis(hi, _LO, rows + 1, arith)
-    band_d = _dwt_axis(hi, _HI, rows + 1, arith)
-    return band_a, band_v, band_h, band_d
+def _dwt_pass(x, axis: int, faithful: bool):
+    """Low- and high-pass halves of one db2 pass along ``axis`` (-2 or -1), stacked on a new axis -3.
+
+    ``dwt2_src_indices_filt_s``: tap k of output i reads ``2i - 1 + k``, index -1 -> 1 and
+    index >= n -> 2n - idx - 1 (specs/float_adm.md §3), read here as strided slices.
+    """
+    arith = Arith(x, faithful)
+    axis = x.ndim + axis
+    out = (x.shape[axis] + 1) // 2
+    padded = _dwt_pad(x, axis)
+    halves = []
+    for coeffs in (_LO, _HI):
+        acc = None
+        for k in range(4):
+            window = lax.slice_in_dim(padded, k, k + 2 * (out - 1) + 1, stride=2, axis=axis)
+            term = arith.mul(jnp.asarray(coeffs[k], x.dtype), window)
+            acc = term if acc is None else acc + term
+        halves.append(acc)
+    return jnp.stack(halves, axis=-3)
+
+
+_dwt_pass_jit = jax.jit(_dwt_pass, static_argnames=("axis", "faithful"))
+
+
+def _dwt2(x, faithful: bool):
+    """One db2 level (``adm_dwt2_s``, ``adm_tools.c:1069-1157``) of ``x`` (..., H, W).
+
+    Returns (..., 2, 2, h, w): index [row filter, column filter] with 0 = low, 1 = high, so
+    band a = [0, 0], v = [0, 1], h = [1, 0], d = [1, 1]. The two passes are compiled apart so
+    that the vertical pass is stored, not recomputed per tap of the horizontal one.
+    """
+    rows = _dwt_pass_jit(x, axis=-2, faithful=faithful)
+    return _dwt_pass_jit(rows, axis=-1, faithful=faithful)
 
 
 def _rcp(x, arith: Arith):
@@ -176,85 +191,121 @@ def _csf(bands, rfactors, arith: Arith):
     return csf, flt
 
 
-def _neighbour(x, axis: int, offset: int):
-    """``x`` shifted by ``offset`` along ``axis`` with the CM border rule: -1 -> 1, n -> n-1."""
-    n = x.shape[axis]
-    if offset < 0:
-        head = lax.slice_in_dim(x, 1, 2, axis=axis)
-        return jnp.concatenate([head, lax.slice_in_dim(x, 0, n - 1, axis=axis)], axis=axis)
-    tail = lax.slice_in_dim(x, n - 1, n, axis=axis)
-    return jnp.concatenate([lax.slice_in_dim(x, 1, n, axis=axis), tail], axis=axis)
+def _cm_pad(x):
+    """Pad the last two axes by one with the CM border rule: index -1 -> 1, index n -> n - 1."""
+    for axis in (x.ndim - 2, x.ndim - 1):
+        n = x.shape[axis]
+        x = jnp.concatenate([lax.slice_in_dim(x, 1, 2, axis=axis), x, lax.slice_in_dim(x, n - 1, n, axis=axis)],
+                            axis=axis)
+    return x
 
 
-def _threshold(csf, flt, arith: Arith):
-    """Masking threshold of ``adm_cm_s`` (``ADM_CM_THRESH_S_*``, ``adm_tools.h:33-250``).
+def _threshold(csf, flt, arith: Arith, region):
+    """Masking threshold of ``adm_cm_s`` (``ADM_CM_THRESH_S_*``, ``adm_tools.h:33-250``) over ``region``.
 
     Per orientation: the 3x3 sum of ``flt`` with the centre replaced by ``FLOAT_ONE_BY_15 * |csf|``
     (added in double), in row-major tap order; the three orientation sums added in order.
+    ``region`` = (top, bottom, left, right) of the output; neighbours outside the plane follow
+    :func:`_cm_pad`.
     """
-    rows = csf[0].ndim - 2
+    top, bottom, left, right = region
     total = None
     for c, f in zip(csf, flt):
-        up = _neighbour(f, rows, -1)
-        down = _neighbour(f, rows, +1)
+        padded = _cm_pad(f)
+        centre_csf = c[..., top:bottom, left:right]
         acc = None
-        for line_index, line in enumerate((up, f, down)):
-            left = _neighbour(line, rows + 1, -1)
-            right = _neighbour(line, rows + 1, +1)
-            for col_index, value in enumerate((left, line, right)):
-                if line_index == 1 and col_index == 1:
+        for dy in range(3):
+            for dx in range(3):
+                if dy == 1 and dx == 1:
                     if arith.faithful:
                         with jax.enable_x64(True):
-                            centre = arith.round(jnp.abs(c).astype(jnp.float64) * _ONE_BY_15)
+                            centre = arith.round(jnp.abs(centre_csf).astype(jnp.float64) * _ONE_BY_15)
                             acc = (acc.astype(jnp.float64) + centre).astype(jnp.float32)
                     else:
-                        acc = acc + jnp.abs(c) * _ONE_BY_15
+                        acc = acc + jnp.abs(centre_csf) * _ONE_BY_15
                     continue
+                value = padded[..., top + dy:bottom + dy, left + dx:right + dx]
                 acc = value if acc is None else acc + value
         total = acc if total is None else total + acc
     return total
-
-
-def _crop(x, top, bottom, left, right):
-    return x[..., top:bottom, left:right]
 
 
 def _cube(x, arith: Arith):
     return arith.mul(arith.mul(x, x), x)
 
 
+def _hvd(bands):
+    """(h, v, d) bands of a (..., 2, 2, h, w) DWT output."""
+    return bands[..., 1, 0, :, :], bands[..., 0, 1, :, :], bands[..., 1, 1, :, :]
+
+
+def _decouple_stage(bands, faithful: bool, gain_limit: float):
+    """Restored and additive (h, v, d) bands, stacked (..., 2, 3, h, w), from the (..., 2 images, 2, 2, h, w) DWT.
+
+    Also returns the two approximation bands (..., 2, h, w), the next scale's input.
+    """
+    arith = Arith(bands, faithful)
+    ref_bands = _hvd(bands[..., 0, :, :, :, :])
+    dis_bands = _hvd(bands[..., 1, :, :, :, :])
+    # _decouple takes libvmaf's (a, v, h, d) order.
+    restored, additive = _decouple((None, ref_bands[1], ref_bands[0], ref_bands[2]),
+                                   (None, dis_bands[1], dis_bands[0], dis_bands[2]), arith, gain_limit)
+    decoupled = jnp.stack([jnp.stack(restored, axis=-3), jnp.stack(additive, axis=-3)], axis=-4)
+    return decoupled, bands[..., 0, 0, :, :]
+
+
+def _csf_stage(decoupled, rfactors: tuple, faithful: bool):
+    """``csf`` and ``flt`` of the masks, stacked (..., 2, 2, 3, h, w): [mask of num (the additive bands),
+    mask of aim (the restored bands)] x [csf, flt] x (h, v, d)."""
+    arith = Arith(decoupled, faithful)
+    out = []
+    for which in (1, 0):
+        csf, flt = _csf(tuple(decoupled[..., which, i, :, :] for i in range(3)), rfactors, arith)
+        out.append(jnp.stack([jnp.stack(csf, axis=-3), jnp.stack(flt, axis=-3)], axis=-4))
+    return jnp.stack(out, axis=-5)
+
+
+def _cube_sum_stage(bands, decoupled, csf_flt, rfactors: tuple, region: tuple, faithful: bool):
+    """Sums of the nine cubed terms over the score region (..., 9): den h,v,d; num h,v,d; aim h,v,d."""
+    arith = Arith(bands, faithful)
+    top, bottom, left, right = region
+    crop = lambda x: x[..., top:bottom, left:right]  # noqa: E731
+    ref_hvd = _hvd(bands[..., 0, :, :, :, :])
+    terms = [jnp.abs(arith.mul(jnp.asarray(rf, band.dtype), crop(band))) for rf, band in zip(rfactors, ref_hvd)]
+    for which in range(2):  # num: restored masked by additive; aim: additive masked by restored
+        signal = decoupled[..., which, :, :, :]
+        mask = csf_flt[..., which, :, :, :, :]
+        thr = _threshold(tuple(mask[..., 0, i, :, :] for i in range(3)),
+                         tuple(mask[..., 1, i, :, :] for i in range(3)), arith, region)
+        for i, rf in enumerate(rfactors):
+            x = jnp.abs(arith.mul(crop(signal[..., i, :, :]), jnp.asarray(rf, signal.dtype))) - thr
+            terms.append(jnp.where(x < 0, jnp.zeros_like(x), x))
+    cubes = jnp.stack([_cube(t, arith) for t in terms], axis=-3)
+    return _sequential_total(cubes, faithful)
+
+
+# Compiled stage by stage: as one program XLA takes minutes to compile the four scales and
+# recomputes fused producers (the DWT, the reciprocal) for every tap that reads them.
+_decouple_stage_jit = jax.jit(_decouple_stage, static_argnames=("faithful", "gain_limit"))
+_csf_stage_jit = jax.jit(_csf_stage, static_argnames=("rfactors", "faithful"))
+_cube_sum_stage_jit = jax.jit(_cube_sum_stage, static_argnames=("rfactors", "region", "faithful"))
+
+
 def _adm_scales(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int):
     height, width = ref.shape[-2], ref.shape[-1]
     if height < _MIN_SIZE or width < _MIN_SIZE:
         raise FrameSizeError(f"float_adm needs frames of at least {_MIN_SIZE}x{_MIN_SIZE}, got {width}x{height}")
-    arith = Arith(ref, faithful)
+    pair = jnp.stack([ref, dis], axis=-3)
     sums = []
     for scale in range(4):
-        ref_bands = _dwt2(ref, arith)
-        dis_bands = _dwt2(dis, arith)
-        h, w = ref_bands[0].shape[-2], ref_bands[0].shape[-1]
-        restored, additive = _decouple(ref_bands, dis_bands, arith, gain_limit)
+        bands = _dwt2(pair, faithful)  # (..., 2 images, 2, 2, h, w)
+        h, w = bands.shape[-2], bands.shape[-1]
         factor1, factor2 = adm_csf_factors(scale, view_dist, display_height)
-        rfactors = (factor1, factor1, factor2)
-        top, bottom = _region(h)
-        left, right = _region(w)
-        ref_hvd = (ref_bands[2], ref_bands[1], ref_bands[3])
-        den_terms = [jnp.abs(arith.mul(jnp.asarray(rf, b.dtype), b)) for rf, b in zip(rfactors, ref_hvd)]
-
-        def masked(signal, mask_source):
-            csf, flt = _csf(mask_source, rfactors, arith)
-            thr = _threshold(csf, flt, arith)
-            xs = []
-            for rf, band in zip(rfactors, signal):
-                x = jnp.abs(arith.mul(band, jnp.asarray(rf, band.dtype))) - thr
-                xs.append(jnp.where(x < 0, jnp.zeros_like(x), x))
-            return xs
-
-        # den (h, v, d), num (h, v, d), aim (h, v, d): one ordered reduction for all nine.
-        terms = den_terms + masked(restored, additive) + masked(additive, restored)
-        cubes = jnp.stack([_cube(_crop(t, top, bottom, left, right), arith) for t in terms], axis=-3)
-        sums.append(sequential_total(cubes, faithful))
-        ref, dis = ref_bands[0], dis_bands[0]
+        rfactors = (float(factor1), float(factor1), float(factor2))
+        decoupled, pair = _decouple_stage_jit(bands, faithful=faithful, gain_limit=float(gain_limit))
+        csf_flt = _csf_stage_jit(decoupled, rfactors=rfactors, faithful=faithful)
+        sums.append(_cube_sum_stage_jit(bands, decoupled, csf_flt, rfactors=rfactors,
+                                        region=(*_region(h), *_region(w)), faithful=faithful))
     return jnp.stack(sums, axis=-2)
 
 
@@ -404,8 +455,6 @@ def float_adm_differentiable(ref, dis, *, enhn_gain_limit: float = 100.0, norm_v
     return jnp.concatenate([adm2[..., None], num / den], axis=-1)
 
 
-_float_adm_accumulators_jit = jax.jit(
-    float_adm_accumulators, static_argnames=("enhn_gain_limit", "norm_view_dist", "ref_display_height"))
 
 
 def _option(name, default, kind, alias, minimum=None, maximum=None):
@@ -453,7 +502,7 @@ class FloatAdmExtractor(FeatureExtractor):
 
     def extract(self, index: int, ref: np.ndarray, dis: np.ndarray) -> FrameValues:
         v = self.values
-        cube_sums = _float_adm_accumulators_jit(
+        cube_sums = float_adm_accumulators(
             to_float_luma(ref, self.bitdepth), to_float_luma(dis, self.bitdepth),
             enhn_gain_limit=float(v["adm_enhn_gain_limit"]), norm_view_dist=float(v["adm_norm_view_dist"]),
             ref_display_height=int(v["adm_ref_display_height"]))

@@ -26,8 +26,8 @@ from vmafref.features._float_common import (
     Arith,
     FrameSizeError,
     check_bitdepth,
+    _sequential_total,
     reflect101_filter,
-    sequential_total,
     to_float_luma,
 )
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
@@ -143,26 +143,42 @@ def _check_size(height: int, width: int) -> None:
                              f"(its scale-3 plane must exceed the 3-tap filter), got {width}x{height}")
 
 
+def _moment_sources(pair, faithful: bool):
+    """``(x, y, x*x, y*y, x*y)`` stacked on axis -3 from ``pair`` = ``(x, y)`` on axis -3, products rounded."""
+    arith = Arith(pair, faithful)
+    ref, dis = pair[..., 0, :, :], pair[..., 1, :, :]
+    return jnp.stack([ref, dis, arith.mul(ref, ref), arith.mul(dis, dis), arith.mul(ref, dis)], axis=-3)
+
+
+def _statistic_sums(moments, faithful: bool, gain_limit: float, sigma_nsq: float):
+    """Sums of the per-pixel ``(num, den)`` (..., 2) from the filtered moments (mu1, mu2, xx, yy, xy)."""
+    arith = Arith(moments, faithful)
+    parts = [moments[..., i, :, :] for i in range(5)]
+    num, den = _statistic(*parts, arith, gain_limit, sigma_nsq)
+    return _sequential_total(jnp.stack([num, den], axis=-3), faithful)
+
+
+# Compiled stage by stage (see ``filter_pass`` in _float_common): one program for the whole
+# pyramid takes minutes to compile and recomputes fused producers.
+_moment_sources_jit = jax.jit(_moment_sources, static_argnames=("faithful",))
+_statistic_sums_jit = jax.jit(_statistic_sums, static_argnames=("faithful", "gain_limit", "sigma_nsq"))
+
+
 def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float):
     _check_size(ref.shape[-2], ref.shape[-1])
     arith = Arith(ref, faithful)
-    nums, dens = [], []
+    pair = jnp.stack([ref, dis], axis=-3)
+    sums = []
     for scale, taps in enumerate(_FILTERS):
         if scale > 0:
-            mu1 = reflect101_filter(ref, taps, arith)
-            mu2 = reflect101_filter(dis, taps, arith)
-            height, width = ref.shape[-2] // 2 * 2, ref.shape[-1] // 2 * 2
-            ref = mu1[..., :height:2, :width:2]
-            dis = mu2[..., :height:2, :width:2]
-        mu1 = reflect101_filter(ref, taps, arith)
-        mu2 = reflect101_filter(dis, taps, arith)
-        xx = reflect101_filter(ref, taps, arith, square=True)
-        yy = reflect101_filter(dis, taps, arith, square=True)
-        xy = reflect101_filter(ref, taps, arith, other=dis)
-        num, den = _statistic(mu1, mu2, xx, yy, xy, arith, gain_limit, sigma_nsq)
-        nums.append(sequential_total(num, faithful))
-        dens.append(sequential_total(den, faithful))
-    return jnp.stack(nums, axis=-1), jnp.stack(dens, axis=-1)
+            # libvmaf filters the whole plane and keeps the even rows and columns; only those
+            # outputs are computed here (each output depends on its inputs alone).
+            pair = reflect101_filter(pair, taps, arith, stride=2)
+        moments = reflect101_filter(_moment_sources_jit(pair, faithful=faithful), taps, arith)
+        sums.append(_statistic_sums_jit(moments, faithful=faithful, gain_limit=float(gain_limit),
+                                        sigma_nsq=float(sigma_nsq)))
+    totals = jnp.stack(sums, axis=-1)
+    return totals[..., 0, :], totals[..., 1, :]
 
 
 def float_vif_accumulators(ref, dis, *, enhn_gain_limit: float = 100.0, sigma_nsq: float = 2.0):
@@ -231,7 +247,6 @@ def float_vif_differentiable(ref, dis, *, enhn_gain_limit: float = 100.0, sigma_
     return num / den
 
 
-_float_vif_accumulators_jit = jax.jit(float_vif_accumulators, static_argnames=("enhn_gain_limit", "sigma_nsq"))
 
 
 class FloatVifExtractor(FeatureExtractor):
@@ -274,7 +289,7 @@ class FloatVifExtractor(FeatureExtractor):
                 raise ValueError("vif_sigma_nsq must be > 0")
 
     def extract(self, index: int, ref: np.ndarray, dis: np.ndarray) -> FrameValues:
-        num, den = _float_vif_accumulators_jit(
+        num, den = float_vif_accumulators(
             to_float_luma(ref, self.bitdepth), to_float_luma(dis, self.bitdepth),
             enhn_gain_limit=float(self.values["vif_enhn_gain_limit"]),
             sigma_nsq=float(self.values["vif_sigma_nsq"]))
