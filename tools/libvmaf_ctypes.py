@@ -63,33 +63,10 @@ PIXEL_FORMATS = {"420": 1, "422": 2, "444": 3, "400": 4}
 #: Pooling method name -> ``enum VmafPoolingMethod`` (``libvmaf.h``).
 POOL_METHODS = {"min": 1, "max": 2, "mean": 3, "harmonic_mean": 4}
 
-#: libvmaf's alias table for the features this project covers (``src/feature/alias.c``).
-_ALIASES = {
-    "VMAF_feature_adm2_score": "adm2",
-    "VMAF_feature_aim_score": "aim",
-    "VMAF_feature_adm3_score": "adm3",
-    "VMAF_feature_adm_scale0_score": "adm_scale0",
-    "VMAF_feature_adm_scale1_score": "adm_scale1",
-    "VMAF_feature_adm_scale2_score": "adm_scale2",
-    "VMAF_feature_adm_scale3_score": "adm_scale3",
-    "VMAF_feature_motion_score": "motion",
-    "VMAF_feature_motion2_score": "motion2",
-    "VMAF_feature_motion3_score": "motion3",
-    "VMAF_feature_vif_scale0_score": "vif_scale0",
-    "VMAF_feature_vif_scale1_score": "vif_scale1",
-    "VMAF_feature_vif_scale2_score": "vif_scale2",
-    "VMAF_feature_vif_scale3_score": "vif_scale3",
-    "VMAF_integer_feature_adm2_score": "integer_adm2",
-    "VMAF_integer_feature_aim_score": "integer_aim",
-    "VMAF_integer_feature_adm3_score": "integer_adm3",
-    "VMAF_integer_feature_motion_score": "integer_motion",
-    "VMAF_integer_feature_motion2_score": "integer_motion2",
-    "VMAF_integer_feature_motion3_score": "integer_motion3",
-    "VMAF_integer_feature_vif_scale0_score": "integer_vif_scale0",
-    "VMAF_integer_feature_vif_scale1_score": "integer_vif_scale1",
-    "VMAF_integer_feature_vif_scale2_score": "integer_vif_scale2",
-    "VMAF_integer_feature_vif_scale3_score": "integer_vif_scale3",
-}
+# libvmaf's alias table (``src/feature/alias.c``) is data both sides share; the values
+# themselves are read back from libvmaf, never from vmafref.
+from vmafref.feature_names import ALIASES as _ALIASES  # noqa: E402
+
 _STORED_NAME = {alias: name for name, alias in _ALIASES.items()}
 
 
