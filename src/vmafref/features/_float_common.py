@@ -11,6 +11,9 @@ needs three things XLA does not do by default, provided here (see specs/float_ad
   differentiable mode the guard is skipped (it has no derivative).
 * :func:`sequential_total` — C's ``for rows { float inner = 0; for cols inner += v; total += inner; }``
   order, as ``lax.scan`` over columns then rows (``jnp.sum`` reassociates).
+* :func:`filter_pass` / :func:`reflect101_filter` — separable filters whose passes are compiled
+  as separate programs: in one program XLA:CPU recomputes a fused vertical pass for every tap
+  of the horizontal one, and compile time grows to minutes.
 * :func:`to_float_luma` — libvmaf's ``picture_copy``: ``pixel - 128`` for 8-bit, ``pixel / 4``,
   ``/ 16`` or ``/ 256`` then ``- 128`` for 10, 12 and 16 bits.
 """
