@@ -8,6 +8,7 @@ and every row is validated on write and on read. See specs/corpus/corpus.md §2-
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.resources
 import json
@@ -144,19 +145,17 @@ def dumps_row(row: Mapping[str, Any]) -> str:
     return json.dumps(row, sort_keys=True, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary sibling and ``os.replace``.
+@contextlib.contextmanager
+def _atomic_replace(path: Path) -> Iterator[str]:
+    """Yield a temporary sibling of ``path`` to write; ``os.replace`` it onto ``path`` on success.
 
     A reader never sees a partial file, and a crash leaves either the old file or the new one.
     """
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        yield tmp_name
         os.replace(tmp_name, path)
     except BaseException:
         try:
@@ -164,6 +163,15 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically, flushed to disk before the rename."""
+    with _atomic_replace(Path(path)) as tmp_name:
+        with open(tmp_name, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]]) -> int:
@@ -254,19 +262,8 @@ def write_parquet(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]
     for index, row in enumerate(rows):
         validate_row(row, where=f"{path}: row {index}")
     table = pa.Table.from_pylist([_to_arrow_row(r) for r in rows], schema=_arrow_schema())
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with _atomic_replace(Path(path)) as tmp_name:
         pq.write_table(table, tmp_name)
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
     return len(rows)
 
 
