@@ -153,3 +153,18 @@ def test_registered_models_pass_the_ship_gate_and_v2_decision_is_recorded():
         ids = {e["id"] for e in json.loads(registry.read_text())["models"]}
         assert data["ships"] == ("fr_regressor_v2" in ids)
         assert data["ships"] == (data["lift"] >= data["required_lift"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=2, max_value=5000), st.integers(min_value=0, max_value=2**32 - 1))
+def test_recorded_statistics_do_not_depend_on_order(n, seed):
+    """Exactly rounded sums: permuting the pairs gives the same doubles, bit for bit (a BLAS dot
+    product or a pairwise sum does not promise that; specs/models/evaluation.md §2)."""
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=n) * 10.0 ** rng.integers(-3, 4)
+    p = y + rng.normal(size=n) * 10.0 ** rng.integers(-3, 4)
+    order = rng.permutation(n)
+    assert plcc(p[order], y[order]) == plcc(p, y)
+    assert srocc(p[order], y[order]) == srocc(p, y)
+    assert rmse(p[order], y[order]) == rmse(p, y)
+    assert -1.0 <= plcc(p, y) <= 1.0

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -36,6 +37,8 @@ __all__ = [
     "V2_REQUIRED_LIFT",
     "FoldResult",
     "LosoResult",
+    "exact_mean",
+    "pearson_exact",
     "plcc",
     "srocc",
     "rmse",
@@ -74,12 +77,43 @@ def _vectors(predicted, target) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def exact_mean(values: np.ndarray) -> float:
+    """Mean of a float64 vector from its exactly rounded sum (``math.fsum``).
+
+    Every statistic that is recorded in a shipped file is summed this way: BLAS dot products
+    (``np.dot``, ``np.corrcoef``, ``scipy.stats.pearsonr``) change their summation order with
+    the BLAS thread count and with the CPU kernel it picks, and a recorded number that moves in
+    its last bit changes the file's sha256 (specs/models/evaluation.md §1).
+    """
+    return math.fsum(values) / values.size
+
+
+def pearson_exact(x: np.ndarray, y: np.ndarray) -> float | None:
+    r"""Pearson's :math:`\rho` of two equally long float64 vectors from exactly rounded sums;
+    ``None`` when either vector has no spread (the correlation is undefined).
+
+    .. math:: \rho = \frac{\sum_i d^x_i d^y_i}{\sqrt{\sum_i (d^x_i)^2 \sum_i (d^y_i)^2}},
+              \qquad d^x_i = x_i - \bar x
+
+    Each sum is ``math.fsum`` of elementwise IEEE products, so the result depends on the values
+    only, not on threads or CPU. Clipped to [-1, 1] (rounding can overshoot by an ulp).
+    """
+    dx = x - exact_mean(x)
+    dy = y - exact_mean(y)
+    sxx, syy = math.fsum(dx * dx), math.fsum(dy * dy)
+    if sxx == 0.0 or syy == 0.0:
+        return None
+    return max(-1.0, min(1.0, math.fsum(dx * dy) / math.sqrt(sxx * syy)))
+
+
 def plcc(predicted, target) -> float:
-    """Pearson linear correlation; raises on constant input (undefined, not 0)."""
+    """Pearson linear correlation (:func:`pearson_exact`); raises on constant input (undefined,
+    not 0)."""
     x, y = _vectors(predicted, target)
-    if np.ptp(x) == 0.0 or np.ptp(y) == 0.0:
+    rho = pearson_exact(x, y) if np.ptp(x) > 0.0 and np.ptp(y) > 0.0 else None
+    if rho is None:
         raise EvaluationError("PLCC is undefined when predictions or targets are constant")
-    return float(np.corrcoef(x, y)[0, 1])
+    return rho
 
 
 def srocc(predicted, target) -> float:
@@ -90,7 +124,7 @@ def srocc(predicted, target) -> float:
 
 def rmse(predicted, target) -> float:
     x, y = _vectors(predicted, target)
-    return float(np.sqrt(np.mean((x - y) ** 2)))
+    return math.sqrt(exact_mean((x - y) ** 2))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,6 +28,7 @@ import numpy as np
 import onnx
 
 from vmafref.models.allowlist import ModelArtifactError, enforce
+from vmafref.models.evaluation import pearson_exact
 
 __all__ = [
     "QuantizationError",
@@ -55,7 +56,9 @@ class QuantizationError(ModelArtifactError):
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson correlation of two equally long vectors, in float64.
+    """Pearson correlation of two equally long vectors, in float64, from exactly rounded sums
+    (:func:`vmafref.models.evaluation.pearson_exact`: no BLAS, so the recorded drop does not
+    depend on thread count or CPU kernel).
 
     Raises :class:`QuantizationError` when either vector is constant (the correlation is then
     undefined, and guessing 0 or 1 would be a wrong number).
@@ -66,11 +69,10 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
         raise QuantizationError(f"cannot correlate vectors of {x.size} and {y.size} values")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise QuantizationError("outputs contain NaN or infinity")
-    dx, dy = x - x.mean(), y - y.mean()
-    sxx, syy = float(np.dot(dx, dx)), float(np.dot(dy, dy))
-    if sxx == 0.0 or syy == 0.0:
+    rho = pearson_exact(x, y)
+    if rho is None:
         raise QuantizationError("PLCC is undefined: one of the output vectors is constant")
-    return float(np.dot(dx, dy) / np.sqrt(sxx * syy))
+    return rho
 
 
 @dataclasses.dataclass(frozen=True)

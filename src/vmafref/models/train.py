@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from vmafref.models import nets
+from vmafref.models import evaluation, nets
 from vmafref.models.data import Dataset
 from vmafref.models.determinism import determinism_state
 from vmafref.models.params_io import canonical_params, params_sha256
@@ -138,16 +138,16 @@ def _start_at_target_mean(params, targets: np.ndarray):
 
 
 def regression_metrics(predicted: np.ndarray, target: np.ndarray) -> dict[str, float]:
-    """PLCC, SROCC (average ranks for ties) and RMSE of two score vectors."""
-    from scipy.stats import pearsonr, spearmanr
-
-    predicted = np.asarray(predicted, dtype=np.float64)
-    target = np.asarray(target, dtype=np.float64)
-    rmse = float(np.sqrt(np.mean((predicted - target) ** 2)))
-    if len(target) < 2 or np.ptp(target) == 0.0 or np.ptp(predicted) == 0.0:
+    """PLCC, SROCC (average ranks for ties) and RMSE of two score vectors, from exactly rounded
+    sums (:mod:`vmafref.models.evaluation`); NaN where a correlation is undefined."""
+    predicted = np.asarray(predicted, dtype=np.float64).ravel()
+    target = np.asarray(target, dtype=np.float64).ravel()
+    rmse = evaluation.rmse(predicted, target)
+    try:
+        return {"plcc": evaluation.plcc(predicted, target), "srocc": evaluation.srocc(predicted, target),
+                "rmse": rmse}
+    except evaluation.EvaluationError:
         return {"plcc": float("nan"), "srocc": float("nan"), "rmse": rmse}
-    return {"plcc": float(pearsonr(predicted, target).statistic),
-            "srocc": float(spearmanr(predicted, target).statistic), "rmse": rmse}
 
 
 def predict(model_id: str, params, dataset: Dataset, *, standardizer: Standardizer | None = None,
