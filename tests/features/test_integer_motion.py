@@ -160,3 +160,39 @@ def test_bad_inputs_raise_clear_errors():
     extractor = IntegerMotionExtractor(width=8, height=8, bitdepth=8)
     with pytest.raises(MotionInputError, match="in order"):
         extractor.extract(1, np.zeros((8, 8), np.uint8), np.zeros((8, 8), np.uint8))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), frames=st.integers(1, 12), five=st.booleans(), average=st.booleans(),
+       blend_factor=st.sampled_from([1.0, 0.5, 0.3]), blend_offset=st.sampled_from([40.0, 2.5]),
+       max_val=st.sampled_from([10000.0, 4.0]), fps_weight=st.sampled_from([1.0, 0.8]))
+def test_host_scores_equal_the_jax_functions_bit_for_bit(seed, frames, five, average, blend_factor, blend_offset,
+                                                           max_val, fps_weight):
+    """The streaming extractor's host-side arithmetic (per-frame SAD score, motion2/motion3 at
+    flush) gives the JAX functions' doubles exactly. See specs/integer_motion.md §4."""
+    import jax.numpy as jnp
+
+    from vmafref._x64 import x64
+    from vmafref.features.integer_motion import (
+        MotionParams,
+        _motion_scores_host,
+        _sad_score,
+        _sad_score_host,
+        motion_scores,
+    )
+
+    params = MotionParams(motion_five_frame_window=five, motion_moving_average=average,
+                          motion_blend_factor=blend_factor, motion_blend_offset=blend_offset,
+                          motion_max_val=max_val, motion_fps_weight=fps_weight)
+    rng = np.random.default_rng(seed)
+    width, height = int(rng.integers(3, 2000)), int(rng.integers(3, 1200))
+    sads = rng.integers(0, 255 * 65536 * 4, size=frames)
+    with x64():
+        device = np.asarray(_sad_score(jnp.asarray(sads, jnp.int64), width, height, params))
+        host = np.array([_sad_score_host(int(s), width, height, params) for s in sads])
+        np.testing.assert_array_equal(host.view(np.uint64), device.view(np.uint64))
+        scores = np.where(np.arange(frames) < params.min_index, 0.0, host)
+        want2, want3 = (np.asarray(v) for v in motion_scores(jnp.asarray(scores), params))
+    got2, got3 = _motion_scores_host(scores, params)
+    np.testing.assert_array_equal(got2.view(np.uint64), want2.view(np.uint64))
+    np.testing.assert_array_equal(got3.view(np.uint64), want3.view(np.uint64))

@@ -270,6 +270,47 @@ def motion_scores(sad_scores: jax.Array, params: MotionParams) -> tuple[jax.Arra
     return motion2, motion3
 
 
+def _sad_score_host(sad: int, width: int, height: int, params: MotionParams) -> float:
+    """:func:`_sad_score` for one frame on the host: the same double operations in the same
+    order (Python floats are IEEE doubles and fuse nothing), without a device round trip."""
+    return min(float(sad) / 256.0 / float(width * height) * params.fps_weight, params.max_val)
+
+
+def _motion_scores_host(sad_scores: np.ndarray, params: MotionParams) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`motion_scores` of one clip in numpy float64, operation for operation.
+
+    The streaming extractor runs this once per clip at ``flush``: the JAX function, run
+    eagerly, compiles each of its small operations anew for every clip length (about 0.6 s a
+    clip), which dominated short clips. ``tests/features/test_integer_motion.py`` holds the two
+    equal bit for bit. See specs/integer_motion.md §4.
+    """
+    sad = np.asarray(sad_scores, dtype=np.float64)
+    n = sad.shape[-1]
+    min_idx = params.min_index
+    stride = 2 if params.five_frame_window else 1
+    index = np.arange(n)
+    nxt = np.concatenate([sad[1:], sad[-1:]])
+    low = sad if stride == 1 else np.concatenate([sad[:1], sad[:-1]])
+    both = np.where(low < nxt, low, nxt)
+    motion2 = np.where(index - (stride - 1) >= min_idx, both, nxt)
+    motion2 = np.where(index + 1 < n, motion2, sad)
+    motion2 = np.where(index < min_idx, 0.0, motion2)
+
+    def blend(score):
+        bf = params.blend_factor
+        blended = score * bf + (1.0 - bf) * np.minimum(params.blend_offset, score)
+        return np.minimum(blended, params.max_val)
+
+    stamp = blend(sad[min_idx]) if n > min_idx else 0.0
+    processed = np.where(index < min_idx, stamp, blend(motion2))
+    if params.moving_average:
+        previous = np.concatenate([processed[:1], processed[:-1]])
+        motion3 = np.where(index < min_idx, processed, (processed + previous) / 2.0)
+    else:
+        motion3 = processed
+    return motion2, motion3
+
+
 def _clip_motion(clip: jax.Array, bitdepth: int, params: MotionParams):
     n = clip.shape[-3]
     height, width = clip.shape[-2:]
@@ -390,8 +431,7 @@ class IntegerMotionExtractor(FeatureExtractor):
         score = 0.0
         if not self.params.force_zero and index >= self.params.min_index:
             sad = motion_sad(self._previous[0], ref, bitdepth=self.bitdepth)
-            with x64():
-                score = float(_sad_score(jnp.asarray(sad), self.width, self.height, self.params))
+            score = _sad_score_host(int(sad), self.width, self.height, self.params)
         if not self.params.force_zero:
             self._previous.append(np.array(ref, copy=True))
             del self._previous[:-lag]
@@ -404,9 +444,7 @@ class IntegerMotionExtractor(FeatureExtractor):
     def flush(self) -> FrameValues:
         if not self._sad_scores:
             return {}
-        with x64():
-            motion2, motion3 = motion_scores(jnp.asarray(self._sad_scores, jnp.float64), self.params)
-            motion2, motion3 = np.asarray(motion2), np.asarray(motion3)
+        motion2, motion3 = _motion_scores_host(np.asarray(self._sad_scores, np.float64), self.params)
         key2 = self._keys["VMAF_integer_feature_motion2_score"]
         key3 = self._keys["VMAF_integer_feature_motion3_score"]
         return {i: {key2: float(motion2[i]), key3: float(motion3[i])} for i in range(len(self._sad_scores))}
