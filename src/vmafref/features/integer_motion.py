@@ -98,7 +98,9 @@ def _reflect_pad(x: jax.Array, half: int, axis: int) -> jax.Array:
     """Reflect-101 (``mirror``, ``integer_motion.c:149-154``): -i -> i, n-1+i -> n-1-i."""
     pad = [(0, 0)] * x.ndim
     pad[axis] = (half, half)
-    return jnp.pad(x, pad, mode="reflect")
+    # Materialized: fused into the taps, the padding is evaluated per element with branches
+    # (1080p SAD 4.7 ms -> 3.2 ms with it stored).
+    return lax.optimization_barrier(jnp.pad(x, pad, mode="reflect"))
 
 
 def _fir_int32(x: jax.Array, axis: int) -> tuple[jax.Array, jax.Array]:
