@@ -34,6 +34,9 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from vmafref.io import open_video
+from vmafref.io.errors import VideoFormatError
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from libvmaf_ctypes import (  # noqa: E402  (the tools folder is not a package)
     EXPECTED_VERSION,
@@ -41,10 +44,9 @@ from libvmaf_ctypes import (  # noqa: E402  (the tools folder is not a package)
     LibVmaf,
     LibVmafError,
     ModelRequest,
-    chroma_shape,
 )
 
-__all__ = ["LIMITS", "parse_model", "parse_feature", "key_family", "iter_clip", "compare", "main"]
+__all__ = ["LIMITS", "parse_model", "parse_feature", "key_family", "clip_geometry", "iter_clip", "compare", "main"]
 
 #: family -> (relative limit, absolute floor scale): passes when |d| <= rel * max(floor, |expected|).
 LIMITS = {"fixed_point": (1e-12, 0.0), "vmaf": (1e-9, 0.0), "float": (1e-5, 1.0)}
@@ -99,56 +101,35 @@ def key_family(key: str, model_versions: dict[str, str]) -> str:
     return "float"
 
 
-def _y4m_header(handle) -> tuple[dict[str, str], int]:
-    line = handle.readline()
-    if not line.startswith(b"YUV4MPEG2"):
-        raise ComparisonError(f"{handle.name}: not a YUV4MPEG2 file")
-    tags = {token[:1]: token[1:] for token in line.decode("ascii").split()[1:]}
-    return tags, len(line)
-
-
-def y4m_geometry(path: str) -> tuple[int, int, str, int]:
-    with open(path, "rb") as handle:
-        tags, _ = _y4m_header(handle)
-    colorspace = tags.get("C", "420jpeg")
-    pixel_format = colorspace[:3] if colorspace[:3] in ("420", "422", "444") else None
-    if colorspace == "mono":
-        pixel_format = "400"
-    if pixel_format is None:
-        raise ComparisonError(f"{path}: unsupported Y4M colour space {colorspace!r}")
-    depth = int(colorspace.split("p")[1]) if "p" in colorspace[3:] else 8
-    return int(tags["W"]), int(tags["H"]), pixel_format, depth
+def clip_geometry(path: str, width: int | None = None, height: int | None = None, pixel_format: str | None = None,
+                  bitdepth: int | None = None) -> tuple[int, int, str, int]:
+    """``(width, height, pixel_format, bitdepth)`` of a clip, read as vmafref reads it: a Y4M
+    header supplies what is not given (every colour space libvmaf's ``y4m_input.c`` knows,
+    ``C420jpeg`` included), raw YUV needs all four."""
+    try:
+        with open_video(path, width, height, pixel_format, bitdepth) as reader:
+            geometry = reader.geometry
+    except (OSError, VideoFormatError) as error:
+        raise ComparisonError(str(error)) from None
+    return geometry.width, geometry.height, geometry.pixel_format, geometry.bitdepth
 
 
 def iter_clip(path: str, width: int, height: int, pixel_format: str, bitdepth: int,
               frame_cnt: int | None = None) -> Iterator[list[np.ndarray]]:
-    """Stream the planes of a raw YUV or Y4M clip, frame by frame."""
-    dtype = np.dtype(np.uint8) if bitdepth == 8 else np.dtype("<u2")
-    chroma = chroma_shape(width, height, pixel_format)
-    shapes = [(height, width)] + ([chroma, chroma] if chroma[0] else [])
-    sizes = [h * w * dtype.itemsize for h, w in shapes]
-    is_y4m = path.endswith(".y4m")
-    with open(path, "rb") as handle:
-        if is_y4m:
-            _y4m_header(handle)
-        count = 0
-        while frame_cnt is None or count < frame_cnt:
-            if is_y4m:
-                marker = handle.readline()
-                if not marker:
+    """Stream the ``[y, u, v]`` planes of a raw YUV or Y4M clip, frame by frame.
+
+    Frames come from :func:`vmafref.io.open_video`, so both sides of the comparison see the
+    same samples, with libvmaf's Y4M rules (monochrome clips get chroma 128, an alpha plane is
+    dropped) and its checks (truncated frames, samples above the bit depth).
+    """
+    try:
+        with open_video(path, width, height, pixel_format, bitdepth) as reader:
+            for count, frame in enumerate(reader):
+                if frame_cnt is not None and count >= frame_cnt:
                     return
-                if not marker.startswith(b"FRAME"):
-                    raise ComparisonError(f"{path}: expected FRAME before frame {count}")
-            planes = []
-            for (h, w), size in zip(shapes, sizes):
-                data = handle.read(size)
-                if not data and not planes and not is_y4m:
-                    return
-                if len(data) != size:
-                    raise ComparisonError(f"{path}: ends inside frame {count}")
-                planes.append(np.frombuffer(data, dtype=dtype).reshape(h, w))
-            yield planes
-            count += 1
+                yield [frame.y, frame.u, frame.v]
+    except VideoFormatError as error:
+        raise ComparisonError(str(error)) from None
 
 
 def run_vmafref(command: Sequence[str], args: argparse.Namespace, output: str) -> dict:
@@ -251,11 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         geometry = (args.width, args.height, args.pixel_format, args.bitdepth)
-        if args.reference.endswith(".y4m") and None in geometry:
-            y4m = y4m_geometry(args.reference)
-            geometry = tuple(given if given is not None else found for given, found in zip(geometry, y4m))
         if None in geometry:
-            raise ComparisonError("raw YUV input needs -w, -h, -p and -b")
+            geometry = clip_geometry(args.reference, *geometry)
         width, height, pixel_format, bitdepth = geometry
         model_texts = args.model or ([] if args.no_prediction else ["version=vmaf_v0.6.1"])
         models = [parse_model(text) for text in model_texts]
