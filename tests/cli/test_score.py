@@ -39,3 +39,29 @@ def test_missing_inputs_exit_with_a_clear_error(capsys):
 
     assert main(["score", "-r", "only_reference.yuv"]) == 2
     assert "required" in capsys.readouterr().err
+
+
+def test_quiet_with_output_prints_nothing_else_the_pooled_score(tmp_path, capsys):
+    """libvmaf prints the pooled score unless -q and -o are both given (tools/vmaf.c:407)."""
+    import json
+
+    import numpy as np
+
+    from vmafref.cli import main
+
+    rng = np.random.default_rng(5)
+    width, height, frames = 64, 48, 2
+    luma = rng.integers(16, 236, size=(frames, height, width), dtype=np.uint8)
+    chroma = np.full((frames, 2 * (height // 2) * (width // 2)), 128, np.uint8)
+    ref, dis = tmp_path / "ref.yuv", tmp_path / "dis.yuv"
+    for path, planes in ((ref, luma), (dis, np.clip(luma.astype(int) + 3, 0, 255).astype(np.uint8))):
+        path.write_bytes(b"".join(y.tobytes() + c.tobytes() for y, c in zip(planes, chroma)))
+    common = ["score", "-r", str(ref), "-d", str(dis), "-w", str(width), "-h", str(height), "-p", "420", "-b", "8"]
+    out = tmp_path / "out.json"
+    assert main([*common, "-q", "--json", "-o", str(out)]) == 0
+    assert capsys.readouterr().out == ""
+    pooled = json.loads(out.read_text())["pooled_metrics"]["vmaf"]["mean"]
+    assert main([*common, "-q"]) == 0
+    assert capsys.readouterr().out == f"vmaf_v0.6.1: {pooled!r}\n"
+    assert main([*common, "--json", "-o", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("vmaf_v0.6.1: ")

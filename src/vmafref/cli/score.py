@@ -105,7 +105,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--frame_cnt", type=int, help="score at most this many frames")
     parser.add_argument("--threads", type=int, default=0,
                         help="accepted for libvmaf compatibility; results never depend on it")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bar; with -o, no pooled-score lines either")
     parser.add_argument("--example", action="store_true",
                         help="score the bundled example pair (libvmaf's src01 160x90 test clips, 48 frames)")
     parser.add_argument("--tiny-model", action="append", default=[], metavar="NAME|PATH",
@@ -168,11 +169,13 @@ def _run(args: argparse.Namespace) -> int:
                        features=features + _model_extractors_when_no_prediction(args, models),
                        frame_cnt=args.frame_cnt, progress=not args.quiet, prefilter=prefilter,
                        per_frame_columns=columns)
-    for model in ([] if args.no_prediction else models):
-        pooled = result.pooled[model.name]["mean"]
-        print(f"{model.version}: {pooled!r}")
-    for column in columns:
-        print(f"{column.column_name}: {result.pooled[column.column_name]['mean']!r}")
+    # As libvmaf's tools/vmaf.c:407: the pooled scores are printed unless -q and -o are both given.
+    if not (args.quiet and args.output):
+        for model in ([] if args.no_prediction else models):
+            pooled = result.pooled[model.name]["mean"]
+            print(f"{model.version}: {pooled!r}")
+        for column in columns:
+            print(f"{column.column_name}: {result.pooled[column.column_name]['mean']!r}")
     if args.output:
         write_output(result, args.output, args.output_format or "xml")
     return 0
