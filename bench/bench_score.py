@@ -1,6 +1,7 @@
 """Throughput and peak memory of vmafref's fixed-point and float paths, beside libvmaf.
 
     python bench/bench_score.py [--libvmaf PATH/TO/vmaf] [--frames 24] [--sizes 576x324,1920x1080]
+                                [--repeats 3] [--cpus N] [--json out.json]
 
 For each size, a seeded synthetic 8-bit 4:2:0 pair (a moving smooth texture; the distorted
 clip adds blur and noise) is written to a temporary folder, then each configuration runs in
@@ -11,8 +12,13 @@ its own process so that peak RSS is that configuration's alone:
 * ``libvmaf integer`` / ``libvmaf float``: the same through a libvmaf ``vmaf`` binary with
   ``--threads 1`` (single-thread, as the targets are stated), when ``--libvmaf`` is given.
 
-Reported: wall seconds, frames per wall second (after vmafref's one-off JIT compilation,
-measured separately as ``compile_s``), CPU seconds, peak RSS, and the ratios vmafref/libvmaf.
+Each configuration runs ``--repeats`` times (vmafref: timed passes in one process after a
+warm-up; libvmaf: fresh processes). Reported: the median frames per wall second with the
+range over the repeats (after vmafref's one-off JIT compilation, measured separately as
+``compile_s``), CPU milliseconds per frame, peak RSS, and the ratios vmafref/libvmaf of fps and
+of CPU time. XLA spreads a frame's work over the CPUs the process may use, libvmaf
+``--threads 1`` uses one: ``--cpus 1`` restricts vmafref to one CPU for a core-for-core
+comparison. Timings on a shared machine vary from run to run; the range shows by how much.
 Results go to stdout as a table and, with ``--json PATH``, as JSON.
 """
 
@@ -22,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,18 +37,23 @@ import time
 import numpy as np
 
 VMAFREF_WORKER = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
+cpus = int(sys.argv[8])
+if cpus:
+    os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cpus])  # before jax starts its thread pool
 from vmafref.scoring import score
-ref, dis, width, height, model, frames = sys.argv[1:7]
-width, height, frames = int(width), int(height), int(frames)
+ref, dis, width, height, model, frames, repeats = sys.argv[1:8]
+width, height, frames, repeats = int(width), int(height), int(frames), int(repeats)
 t0 = time.perf_counter()
 score(ref, dis, width=width, height=height, pixel_format="420", bitdepth=8, models=(model,), frame_cnt=2)
 warm = time.perf_counter() - t0
-c0 = time.process_time(); t0 = time.perf_counter()
-result = score(ref, dis, width=width, height=height, pixel_format="420", bitdepth=8, models=(model,), frame_cnt=frames)
-wall = time.perf_counter() - t0; cpu = time.process_time() - c0
+walls, cpus_s = [], []
+for _ in range(repeats):
+    c0 = time.process_time(); t0 = time.perf_counter()
+    result = score(ref, dis, width=width, height=height, pixel_format="420", bitdepth=8, models=(model,), frame_cnt=frames)
+    walls.append(time.perf_counter() - t0); cpus_s.append(time.process_time() - c0)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"wall_s": wall, "cpu_s": cpu, "compile_s": warm, "peak_rss_bytes": rss,
+print(json.dumps({"wall_s": walls, "cpu_s": cpus_s, "compile_s": warm, "peak_rss_bytes": rss,
                   "frames": result.frame_count, "vmaf": result.pooled["vmaf"]["mean"]}))
 """
 
@@ -65,12 +77,26 @@ def make_pair(directory: str, width: int, height: int, frames: int, seed: int = 
     return ref_path, dis_path
 
 
-def run_vmafref(ref: str, dis: str, width: int, height: int, model: str, frames: int) -> dict:
-    out = subprocess.run([sys.executable, "-c", VMAFREF_WORKER, ref, dis, str(width), str(height), model, str(frames)],
-                         check=True, capture_output=True, text=True)
-    measured = json.loads(out.stdout.strip().splitlines()[-1])
-    measured["fps"] = measured["frames"] / measured["wall_s"]
+def _summarise(measured: dict, frames: int) -> dict:
+    """Median wall and CPU seconds over the repeats, fps from the median wall, and the spread."""
+    walls, cpus = sorted(measured["wall_s"]), sorted(measured["cpu_s"])
+    measured.update(wall_runs_s=measured["wall_s"], cpu_runs_s=measured["cpu_s"],
+                    wall_s=statistics.median(walls), cpu_s=statistics.median(cpus))
+    measured.update(fps=frames / measured["wall_s"], fps_min=frames / walls[-1], fps_max=frames / walls[0],
+                    cpu_ms_per_frame=1000 * measured["cpu_s"] / frames)
     return measured
+
+
+def run_vmafref(ref: str, dis: str, width: int, height: int, model: str, frames: int, repeats: int = 3,
+                cpus: int = 0) -> dict:
+    """vmafref in a fresh process: one warm-up (compilation), then ``repeats`` timed runs.
+
+    ``cpus`` > 0 restricts the process to that many CPUs before JAX starts (0: all it may use).
+    """
+    out = subprocess.run([sys.executable, "-c", VMAFREF_WORKER, ref, dis, str(width), str(height), model, str(frames),
+                          str(repeats), str(cpus)], check=True, capture_output=True, text=True)
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    return _summarise(measured, measured["frames"])
 
 
 LIBVMAF_WRAPPER = r"""
@@ -83,17 +109,26 @@ print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "pea
 """
 
 
-def run_libvmaf(binary: str, ref: str, dis: str, width: int, height: int, model: str, frames: int) -> dict:
-    """Run libvmaf single-threaded through a small wrapper process whose only child it is (clean peak RSS)."""
+def run_libvmaf(binary: str, ref: str, dis: str, width: int, height: int, model: str, frames: int,
+                repeats: int = 3) -> dict:
+    """Run libvmaf single-threaded ``repeats`` times, each through a small wrapper process whose
+    only child it is (clean peak RSS and CPU time)."""
+    runs = {"wall_s": [], "cpu_s": [], "peak_rss_bytes": 0}
     with tempfile.NamedTemporaryFile(suffix=".json") as output:
         command = [binary, "-r", ref, "-d", dis, "-w", str(width), "-h", str(height), "-p", "420", "-b", "8",
                    "--threads", "1", "-q", "--json", "-o", output.name, "--model", f"version={model}",
                    "--frame_cnt", str(frames)]
-        out = subprocess.run([sys.executable, "-c", LIBVMAF_WRAPPER, *command], check=True, capture_output=True, text=True)
-        measured = json.loads(out.stdout.strip().splitlines()[-1])
-        document = json.load(open(output.name))
-    measured.update(fps=frames / measured["wall_s"], frames=frames, vmaf=document["pooled_metrics"]["vmaf"]["mean"])
-    return measured
+        for _ in range(repeats):
+            out = subprocess.run([sys.executable, "-c", LIBVMAF_WRAPPER, *command], check=True, capture_output=True,
+                                 text=True)
+            measured = json.loads(out.stdout.strip().splitlines()[-1])
+            runs["wall_s"].append(measured["wall_s"])
+            runs["cpu_s"].append(measured["cpu_s"])
+            runs["peak_rss_bytes"] = max(runs["peak_rss_bytes"], measured["peak_rss_bytes"])
+        with open(output.name) as handle:
+            document = json.load(handle)
+    runs.update(frames=frames, vmaf=document["pooled_metrics"]["vmaf"]["mean"])
+    return _summarise(runs, frames)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,19 +136,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--libvmaf", help="path to a libvmaf `vmaf` binary to run side by side")
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--sizes", default="576x324,1920x1080")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed runs of each configuration; the median is reported (default 3)")
+    parser.add_argument("--cpus", type=int, default=0,
+                        help="restrict vmafref to this many CPUs (default 0: all; 1 compares core for core)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
+    if args.repeats < 1 or args.cpus < 0:
+        parser.error("--repeats must be >= 1 and --cpus >= 0")
     results = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
-               "frames": args.frames, "runs": []}
+               "frames": args.frames, "repeats": args.repeats,
+               "vmafref_cpus": args.cpus or len(os.sched_getaffinity(0)), "runs": []}
     paths = {"integer": "vmaf_v0.6.1", "float": "vmaf_float_v0.6.1"}
     with tempfile.TemporaryDirectory(prefix="vmafref-bench-") as scratch:
         for size in args.sizes.split(","):
             width, height = (int(v) for v in size.lower().split("x"))
             ref, dis = make_pair(scratch, width, height, args.frames)
             for path_name, model in paths.items():
-                row = {"size": size, "path": path_name, "vmafref": run_vmafref(ref, dis, width, height, model, args.frames)}
+                row = {"size": size, "path": path_name,
+                       "vmafref": run_vmafref(ref, dis, width, height, model, args.frames, args.repeats, args.cpus)}
                 if args.libvmaf:
-                    row["libvmaf"] = run_libvmaf(args.libvmaf, ref, dis, width, height, model, args.frames)
+                    row["libvmaf"] = run_libvmaf(args.libvmaf, ref, dis, width, height, model, args.frames,
+                                                 args.repeats)
                     row["fps_ratio"] = row["vmafref"]["fps"] / row["libvmaf"]["fps"]
                     row["cpu_ratio"] = row["libvmaf"]["cpu_s"] / row["vmafref"]["cpu_s"]
                     row["vmaf_diff"] = row["vmafref"]["vmaf"] - row["libvmaf"]["vmaf"]
@@ -127,12 +171,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_row(row: dict) -> None:
     mine = row["vmafref"]
-    line = (f"{row['size']:>10} {row['path']:>7}  vmafref {mine['fps']:7.2f} fps (cpu {mine['cpu_s']:.2f}s, "
-            f"compile {mine['compile_s']:.1f}s, peak {mine['peak_rss_bytes'] / 2**20:.0f} MiB)")
+    line = (f"{row['size']:>10} {row['path']:>7}  vmafref {mine['fps']:6.2f} fps [{mine['fps_min']:.2f}-{mine['fps_max']:.2f}]"
+            f" (cpu {mine['cpu_ms_per_frame']:.0f} ms/frame, compile {mine['compile_s']:.1f}s,"
+            f" peak {mine['peak_rss_bytes'] / 2**20:.0f} MiB)")
     if "libvmaf" in row:
         theirs = row["libvmaf"]
-        line += (f" | libvmaf 1-thread {theirs['fps']:7.2f} fps (peak {theirs['peak_rss_bytes'] / 2**20:.0f} MiB)"
-                 f" | ratio {row['fps_ratio']:.2f}x | vmaf diff vs libvmaf's 6-decimal JSON {row['vmaf_diff']:.3g}")
+        line += (f" | libvmaf 1-thread {theirs['fps']:6.2f} fps [{theirs['fps_min']:.2f}-{theirs['fps_max']:.2f}]"
+                 f" (cpu {theirs['cpu_ms_per_frame']:.0f} ms/frame, peak {theirs['peak_rss_bytes'] / 2**20:.0f} MiB)"
+                 f" | fps ratio {row['fps_ratio']:.2f}x, cpu ratio {row['cpu_ratio']:.2f}x"
+                 f" | vmaf diff vs libvmaf's 6-decimal JSON {row['vmaf_diff']:.3g}")
     print(line, flush=True)
 
 
