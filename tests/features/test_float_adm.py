@@ -52,6 +52,19 @@ def test_egl1_keys_and_values():
         assert_close(frame, want, keys)
 
 
+
+def test_egl1_debug_key_adm_keeps_its_bare_name():
+    """libvmaf writes the debug ``adm`` unsuffixed: it is missing from float_adm.c's
+    provided_features (specs/float_adm.md §8); every other key carries ``_egl_1``."""
+    refs, diss = make_clip(**CASES["small_8bit"])
+    extractor = FloatAdmExtractor(width=64, height=48, bitdepth=8, adm_enhn_gain_limit=1.0, debug=True)
+    got = run_extractor(extractor, refs, diss)
+    for frame, want in zip(got, EXPECTED["small_8bit/egl1"]):
+        assert sorted(frame) == sorted(["adm"] + [f"{k}_egl_1" for k in ADM_KEYS + ADM_DEBUG_KEYS if k != "adm"])
+        assert frame["adm"] == frame["adm2_egl_1"]  # float_adm.c writes the same score twice
+        assert_close(frame, want, [k for k in want if k.startswith("adm") or k.startswith("aim")])
+
+
 def _frames():
     refs, diss = make_clip(seed=9, width=64, height=48, frames=2, bitdepth=8)
     return np.stack([to_float_luma(r, 8) for r in refs]), np.stack([to_float_luma(d, 8) for d in diss])

@@ -462,6 +462,12 @@ def _option(name, default, kind, alias, minimum=None, maximum=None):
     return OptionSpec(name, default, kind, alias=alias, feature_param=True, minimum=minimum, maximum=maximum)
 
 
+#: Written by ``float_adm.c:405-406`` but missing from its ``provided_features`` (``:450-456``):
+#: libvmaf's feature-name dictionary has no entry for it, so it keeps its bare name even when a
+#: feature parameter (``adm_enhn_gain_limit``, …) suffixes every other key. See specs/float_adm.md §8.
+_UNSUFFIXED_KEYS = frozenset({"adm"})
+
+
 class FloatAdmExtractor(FeatureExtractor):
     """Streaming ``float_adm`` (``float_adm.c``). See specs/float_adm.md §8."""
 
@@ -511,4 +517,5 @@ class FloatAdmExtractor(FeatureExtractor):
             np.asarray(cube_sums), width=self.width, height=self.height, debug=v["debug"],
             noise_weight=float(v["adm_noise_weight"]), dlm_weight=v["adm_dlm_weight"], min_val=v["adm_min_val"],
             adm3_apply_hm=v["adm_adm3_apply_hm"])
-        return {index: {feature_key(name, self.feature_params): value for name, value in values.items()}}
+        return {index: {(name if name in _UNSUFFIXED_KEYS else feature_key(name, self.feature_params)): value
+                        for name, value in values.items()}}
