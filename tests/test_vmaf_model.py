@@ -23,14 +23,25 @@ def _golden_frames():
     return found
 
 
-def test_builtin_models_load():
-    for version in BUILTIN_MODELS:
-        model = load_model(version)
-        assert len(model.features) == 6
-        assert len(model.svm.coefficients) == 211
-        assert model.svm.gamma == 0.04
-        assert model.clip == (0.0, 100.0)
-        assert not model.transform.enabled
+@pytest.mark.parametrize("version", BUILTIN_MODELS)
+def test_builtin_models_load(version):
+    """Each shipped libvmaf model loads with the support vectors and gamma its libsvm text declares."""
+    import importlib.resources
+    import json
+    import re
+
+    document = json.loads(importlib.resources.files("vmafref").joinpath(f"data/models/{version}.json").read_text())
+    libsvm = document["model_dict"]["model"]
+    model = load_model(version)
+    assert len(model.features) == 6
+    assert len(model.svm.coefficients) == len(model.svm.support_vectors) == int(re.search(r"total_sv (\d+)", libsvm)[1])
+    assert model.svm.gamma == float(re.search(r"gamma ([0-9.eE+-]+)", libsvm)[1])
+    assert model.clip == (0.0, 100.0)
+    assert not model.transform.enabled
+    float_model = "float" in version
+    assert all(name.startswith("float_") == float_model for name, _ in model.extractor_requests())
+    gain_limits = {option: value for _, options in model.extractor_requests() for option, value in options.items()}
+    assert gain_limits == ({"adm_enhn_gain_limit": 1.0, "vif_enhn_gain_limit": 1.0} if version.endswith("neg") else {})
 
 
 def test_neg_model_reads_option_suffixed_keys():

@@ -31,7 +31,8 @@ __all__ = [
 ]
 
 #: Models shipped as package data (``src/vmafref/data/models``), BSD-2-Clause-Patent, Netflix.
-BUILTIN_MODELS = ("vmaf_v0.6.1", "vmaf_float_v0.6.1", "vmaf_v0.6.1neg")
+BUILTIN_MODELS = ("vmaf_v0.6.1", "vmaf_float_v0.6.1", "vmaf_v0.6.1neg", "vmaf_float_v0.6.1neg", "vmaf_4k_v0.6.1",
+                  "vmaf_4k_v0.6.1neg", "vmaf_float_4k_v0.6.1")
 
 #: libvmaf extractor that provides each model feature (``feature_extractor.c``'s provided-feature lists).
 _PROVIDER_PREFIXES = (
