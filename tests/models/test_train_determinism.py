@@ -131,3 +131,16 @@ def test_nonfinite_targets_raise():
     table.targets[3] = np.nan
     with pytest.raises(train.TrainingError, match="NaN"):
         train.train(train.TrainConfig("fr_regressor_v1", epochs=1), table, progress=False)
+
+
+def test_pinning_happens_before_any_numerical_library_loads():
+    """The training and audit children pin first: importing the pinning module must not pull in
+    numpy or jax (their thread pools are sized when they load)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from vmafref.models.determinism import pin_process_for_determinism\n"
+            "print(sorted(m for m in ('numpy', 'jax', 'scipy', 'onnxruntime') if m in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"

@@ -4,19 +4,16 @@ The public entry point for using a shipped network is :func:`load`, which verifi
 file against the registry (sha256, opset, op allowlist, no external data) before anything
 else touches it; :mod:`vmafref.models.runtime` builds inference sessions from its result.
 See specs/models/registry.md.
+
+The names below are imported on first use (PEP 562), so that importing
+:mod:`vmafref.models.determinism` loads neither numpy nor jax: a training or audit process pins
+itself to one CPU before any numerical library starts its thread pools
+(specs/models/training_determinism.md §2).
 """
 
 from __future__ import annotations
 
-from vmafref.models.allowlist import ForbiddenOpError, ModelArtifactError
-from vmafref.models.loader import (
-    ContractMismatchError,
-    ExternalDataError,
-    ModelIntegrityError,
-    OpsetMismatchError,
-    VerifiedModel,
-    load,
-)
+import importlib
 
 __all__ = [
     "load",
@@ -28,3 +25,27 @@ __all__ = [
     "OpsetMismatchError",
     "ContractMismatchError",
 ]
+
+_HOMES = {
+    "load": "vmafref.models.loader",
+    "VerifiedModel": "vmafref.models.loader",
+    "ModelIntegrityError": "vmafref.models.loader",
+    "ExternalDataError": "vmafref.models.loader",
+    "OpsetMismatchError": "vmafref.models.loader",
+    "ContractMismatchError": "vmafref.models.loader",
+    "ModelArtifactError": "vmafref.models.allowlist",
+    "ForbiddenOpError": "vmafref.models.allowlist",
+}
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'vmafref.models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
