@@ -21,7 +21,8 @@ def register(subparsers: Any) -> None:
     adapter = commands.add_parser("fr-from-nr", help="turn no-reference uploads (+MOS) into FR rows over a CRF sweep")
     adapter.add_argument("--input", required=True, help="JSONL of NR rows ({'src': path, 'mos': ..., ...})")
     adapter.add_argument("--output", required=True, help="corpus file to write (.jsonl or .parquet)")
-    adapter.add_argument("--crf", type=int, nargs="+", help="CRF sweep (default 18 23 28 33 38)")
+    adapter.add_argument("--crf", type=int, nargs="+", action="extend",
+                         help="CRF sweep: --crf 22 30 38 or --crf 22 --crf 30 ... (default 18 23 28 33 38)")
     adapter.add_argument("--encoder", default="libx264", help="ffmpeg encoder or alias (x264, x265, vp9, av1, aom)")
     adapter.add_argument("--preset", help="encoder preset / cpu-used (default: the encoder's own default)")
     adapter.add_argument("--scorer", default="vmafref",
