@@ -153,6 +153,9 @@ def test_registered_models_pass_the_ship_gate_and_v2_decision_is_recorded():
         ids = {e["id"] for e in json.loads(registry.read_text())["models"]}
         assert data["ships"] == ("fr_regressor_v2" in ids)
         assert data["ships"] == (data["lift"] >= data["required_lift"])
+        # The recorded command line rebuilds the candidate: compared like for like with v1.
+        v1 = json.loads((registry.parent / "fr_regressor_v1.json").read_text())["run_provenance"]["argv"]
+        assert data["candidate_argv"][:2] == ["train", "fr_regressor_v2"] and data["candidate_argv"][2:] == v1[2:]
 
 
 @settings(max_examples=100, deadline=None)

@@ -293,7 +293,11 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
             decision = evaluation.release_gate(loso_result.mean_plcc, _baseline_plcc(registry_path, "fr_regressor_v1"),
                                                required_lift=options.required_lift)
             release = decision.as_dict()
-            write_json_atomic(run_dir / "release_decision.json", release)
+            # The run folder's copy also says how the candidate was trained (epochs, batch size…
+            # decide its PLCC), so that a refused v2 can be rebuilt and compared again.
+            write_json_atomic(run_dir / "release_decision.json",
+                              {**release, "candidate_entrypoint": invocation.entrypoint,
+                               "candidate_argv": list(invocation.argv)})
             say(f"release gate vs fr_regressor_v1: lift {decision.lift:+.4f} (needs {decision.required_lift}) -> "
                 f"{'ships' if decision.ships else 'does not ship'}")
             if not decision.ships:
