@@ -171,3 +171,18 @@ def test_recorded_statistics_do_not_depend_on_order(n, seed):
     assert srocc(p[order], y[order]) == srocc(p, y)
     assert rmse(p[order], y[order]) == rmse(p, y)
     assert -1.0 <= plcc(p, y) <= 1.0
+
+
+def test_constant_and_out_of_range_vectors_are_undefined_not_a_number():
+    """A constant vector whose fsum mean is off by an ulp, and sums beyond the double range,
+    give no correlation (never 0 or a clipped NaN)."""
+    from vmafref.models.evaluation import pearson_exact
+
+    constant = np.full(3, 0.1)  # fsum(x)/3 is 0.10000000000000002, not 0.1
+    assert pearson_exact(constant, np.arange(3.0)) is None
+    with pytest.raises(EvaluationError, match="constant"):
+        plcc(constant, np.arange(3.0))
+    huge = np.array([1e200, 2e200, 3e200])
+    assert pearson_exact(huge, -huge) is None
+    tiny = np.array([1e-100, 2e-100, 4e-100])
+    assert pearson_exact(tiny, tiny) == pytest.approx(1.0)  # sxx * syy underflows; the split form does not

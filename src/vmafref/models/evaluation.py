@@ -83,7 +83,7 @@ def exact_mean(values: np.ndarray) -> float:
     Every statistic that is recorded in a shipped file is summed this way: BLAS dot products
     (``np.dot``, ``np.corrcoef``, ``scipy.stats.pearsonr``) change their summation order with
     the BLAS thread count and with the CPU kernel it picks, and a recorded number that moves in
-    its last bit changes the file's sha256 (specs/models/evaluation.md §1).
+    its last bit changes the file's sha256 (specs/models/evaluation.md §2).
     """
     return math.fsum(values) / values.size
 
@@ -96,23 +96,38 @@ def pearson_exact(x: np.ndarray, y: np.ndarray) -> float | None:
               \qquad d^x_i = x_i - \bar x
 
     Each sum is ``math.fsum`` of elementwise IEEE products, so the result depends on the values
-    only, not on threads or CPU. Clipped to [-1, 1] (rounding can overshoot by an ulp).
+    only, not on threads or CPU. Clipped to [-1, 1] (rounding can overshoot by an ulp). A
+    constant vector is recognised by its range, not by its centred sum (``fsum(x)/n`` need not
+    equal a constant ``x`` exactly); a result that is not finite (sums beyond the double range)
+    is ``None`` too, never a clipped NaN.
     """
-    dx = x - exact_mean(x)
-    dy = y - exact_mean(y)
-    sxx, syy = math.fsum(dx * dx), math.fsum(dy * dy)
-    if sxx == 0.0 or syy == 0.0:
+    try:
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            if np.ptp(x) == 0.0 or np.ptp(y) == 0.0:
+                return None
+            dx = x - exact_mean(x)
+            dy = y - exact_mean(y)
+            sxx, syy, sxy = math.fsum(dx * dx), math.fsum(dy * dy), math.fsum(dx * dy)
+    except (OverflowError, ValueError):  # fsum of values beyond the double range, or of +inf and -inf
         return None
-    return max(-1.0, min(1.0, math.fsum(dx * dy) / math.sqrt(sxx * syy)))
+    denominator = math.sqrt(sxx * syy)
+    if not (math.isfinite(denominator) and denominator > 0.0):
+        # sxx * syy over- or underflowed; the split form is the same quantity within rounding.
+        denominator = math.sqrt(sxx) * math.sqrt(syy)
+    rho = sxy / denominator if denominator > 0.0 else math.nan
+    if not math.isfinite(rho):
+        return None
+    return max(-1.0, min(1.0, rho))
 
 
 def plcc(predicted, target) -> float:
     """Pearson linear correlation (:func:`pearson_exact`); raises on constant input (undefined,
     not 0)."""
     x, y = _vectors(predicted, target)
-    rho = pearson_exact(x, y) if np.ptp(x) > 0.0 and np.ptp(y) > 0.0 else None
+    rho = pearson_exact(x, y)
     if rho is None:
-        raise EvaluationError("PLCC is undefined when predictions or targets are constant")
+        raise EvaluationError("PLCC is undefined when predictions or targets are constant "
+                              "(or their sums exceed the double range)")
     return rho
 
 

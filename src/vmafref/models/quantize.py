@@ -71,7 +71,8 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
         raise QuantizationError("outputs contain NaN or infinity")
     rho = pearson_exact(x, y)
     if rho is None:
-        raise QuantizationError("PLCC is undefined: one of the output vectors is constant")
+        raise QuantizationError("PLCC is undefined: one of the output vectors is constant "
+                                "(or their sums exceed the double range)")
     return rho
 
 

@@ -142,7 +142,10 @@ def regression_metrics(predicted: np.ndarray, target: np.ndarray) -> dict[str, f
     sums (:mod:`vmafref.models.evaluation`); NaN where a correlation is undefined."""
     predicted = np.asarray(predicted, dtype=np.float64).ravel()
     target = np.asarray(target, dtype=np.float64).ravel()
-    rmse = evaluation.rmse(predicted, target)
+    try:
+        rmse = evaluation.rmse(predicted, target)
+    except evaluation.EvaluationError:  # non-finite outputs (a diverged fit): reported, not raised
+        return {"plcc": float("nan"), "srocc": float("nan"), "rmse": float("nan")}
     try:
         return {"plcc": evaluation.plcc(predicted, target), "srocc": evaluation.srocc(predicted, target),
                 "rmse": rmse}
