@@ -34,9 +34,6 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from vmafref.io import open_video
-from vmafref.io.errors import VideoFormatError
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from libvmaf_ctypes import (  # noqa: E402  (the tools folder is not a package)
     EXPECTED_VERSION,
@@ -44,6 +41,7 @@ from libvmaf_ctypes import (  # noqa: E402  (the tools folder is not a package)
     LibVmaf,
     LibVmafError,
     ModelRequest,
+    chroma_shape,
 )
 
 __all__ = ["LIMITS", "parse_model", "parse_feature", "key_family", "clip_geometry", "iter_clip", "compare", "main"]
@@ -101,35 +99,91 @@ def key_family(key: str, model_versions: dict[str, str]) -> str:
     return "float"
 
 
+#: The colour spaces libvmaf's ``tools/y4m_input.c`` (f85a8536, lines 596-710) reads, as
+#: (pixel format, bit depth, stored layout). "mono" stores Y only and libvmaf gives it chroma 128;
+#: "alpha" stores Y, U, V and an alpha plane that libvmaf drops. A header without a C tag is 420jpeg.
+#: This reader is the tool's own, independent of vmafref.io, so that the comparison also checks
+#: how vmafref reads the clips.
+Y4M_COLOUR_SPACES = {
+    "420": ("420", 8, "planar"), "420jpeg": ("420", 8, "planar"), "420mpeg2": ("420", 8, "planar"),
+    "420paldv": ("420", 8, "planar"), "420p10": ("420", 10, "planar"), "420p12": ("420", 12, "planar"),
+    "422": ("422", 8, "planar"), "422p10": ("422", 10, "planar"), "422p12": ("422", 12, "planar"),
+    "444": ("444", 8, "planar"), "444p10": ("444", 10, "planar"), "444p12": ("444", 12, "planar"),
+    "444alpha": ("444", 8, "alpha"), "mono": ("420", 8, "mono"),
+}
+
+
+def _y4m_header(handle) -> tuple[int, int, str]:
+    """``(width, height, colour space)`` from a YUV4MPEG2 header line."""
+    line = handle.readline(4096)
+    if not line.startswith(b"YUV4MPEG2") or not line.endswith(b"\n"):
+        raise ComparisonError(f"{handle.name}: not a YUV4MPEG2 file")
+    tags = {token[:1]: token[1:] for token in line.decode("ascii", "replace").split()[1:]}
+    colour_space = tags.get("C", "420jpeg")
+    if colour_space not in Y4M_COLOUR_SPACES:
+        raise ComparisonError(f"{handle.name}: Y4M colour space {colour_space!r} is not one libvmaf reads")
+    try:
+        return int(tags["W"]), int(tags["H"]), colour_space
+    except (KeyError, ValueError):
+        raise ComparisonError(f"{handle.name}: Y4M header without a valid W and H") from None
+
+
+def _is_y4m(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(9) == b"YUV4MPEG2"
+
+
 def clip_geometry(path: str, width: int | None = None, height: int | None = None, pixel_format: str | None = None,
                   bitdepth: int | None = None) -> tuple[int, int, str, int]:
-    """``(width, height, pixel_format, bitdepth)`` of a clip, read as vmafref reads it: a Y4M
-    header supplies what is not given (every colour space libvmaf's ``y4m_input.c`` knows,
-    ``C420jpeg`` included), raw YUV needs all four."""
+    """``(width, height, pixel_format, bitdepth)`` of a clip: a Y4M header supplies what is not
+    given; raw YUV needs all four (libvmaf's ``-w -h -p -b``)."""
+    given = (width, height, pixel_format, bitdepth)
     try:
-        with open_video(path, width, height, pixel_format, bitdepth) as reader:
-            geometry = reader.geometry
-    except (OSError, VideoFormatError) as error:
-        raise ComparisonError(str(error)) from None
-    return geometry.width, geometry.height, geometry.pixel_format, geometry.bitdepth
+        if not _is_y4m(path):
+            if None in given:
+                raise ComparisonError(f"{path}: raw YUV needs -w -h -p -b")
+            return width, height, pixel_format, bitdepth
+        with open(path, "rb") as handle:
+            w, h, colour_space = _y4m_header(handle)
+    except OSError as error:
+        raise ComparisonError(f"{path}: {error}") from None
+    found = (w, h, *Y4M_COLOUR_SPACES[colour_space][:2])
+    return tuple(value if value is not None else header for value, header in zip(given, found))
 
 
 def iter_clip(path: str, width: int, height: int, pixel_format: str, bitdepth: int,
               frame_cnt: int | None = None) -> Iterator[list[np.ndarray]]:
-    """Stream the ``[y, u, v]`` planes of a raw YUV or Y4M clip, frame by frame.
-
-    Frames come from :func:`vmafref.io.open_video`, so both sides of the comparison see the
-    same samples, with libvmaf's Y4M rules (monochrome clips get chroma 128, an alpha plane is
-    dropped) and its checks (truncated frames, samples above the bit depth).
-    """
-    try:
-        with open_video(path, width, height, pixel_format, bitdepth) as reader:
-            for count, frame in enumerate(reader):
-                if frame_cnt is not None and count >= frame_cnt:
+    """Stream the ``[y, u, v]`` planes of a raw YUV or Y4M clip, frame by frame, as libvmaf's
+    command line reads them; stops before reading frame ``frame_cnt`` (``tools/vmaf.c:342``)."""
+    dtype = np.dtype(np.uint8) if bitdepth == 8 else np.dtype("<u2")
+    chroma = chroma_shape(width, height, pixel_format)
+    is_y4m = _is_y4m(path)
+    with open(path, "rb") as handle:
+        layout = "planar"
+        if is_y4m:
+            layout = Y4M_COLOUR_SPACES[_y4m_header(handle)[2]][2]
+        stored = [(height, width)] + {"planar": [chroma, chroma], "mono": [], "alpha": [chroma, chroma, (height, width)]}[layout]
+        count = 0
+        while frame_cnt is None or count < frame_cnt:
+            if is_y4m:
+                marker = handle.readline(4096)
+                if not marker:
                     return
-                yield [frame.y, frame.u, frame.v]
-    except VideoFormatError as error:
-        raise ComparisonError(str(error)) from None
+                if not marker.startswith(b"FRAME"):
+                    raise ComparisonError(f"{path}: expected FRAME before frame {count}")
+            planes = []
+            for h, w in stored:
+                size = h * w * dtype.itemsize
+                data = handle.read(size)
+                if not data and not planes:
+                    return
+                if len(data) != size:
+                    raise ComparisonError(f"{path}: ends inside frame {count}")
+                planes.append(np.frombuffer(data, dtype=dtype).reshape(h, w))
+            if layout == "mono":
+                planes += [np.full(chroma, 1 << (bitdepth - 1), dtype), np.full(chroma, 1 << (bitdepth - 1), dtype)]
+            yield planes[:3]
+            count += 1
 
 
 def run_vmafref(command: Sequence[str], args: argparse.Namespace, output: str) -> dict:
@@ -213,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("distorted")
     parser.add_argument("-w", "--width", type=int)
     parser.add_argument("-h", "--height", type=int)
-    parser.add_argument("-p", "--pixel_format", choices=("420", "422", "444", "400"))
+    parser.add_argument("-p", "--pixel_format", choices=("420", "422", "444"))
     parser.add_argument("-b", "--bitdepth", type=int)
     parser.add_argument("-m", "--model", action="append", default=[], help="libvmaf --model syntax (repeatable)")
     parser.add_argument("--feature", action="append", default=[], help="libvmaf --feature syntax (repeatable)")
