@@ -15,8 +15,8 @@ its own process so that peak RSS is that configuration's alone:
 Each configuration runs ``--repeats`` times (vmafref: timed passes in one process after a
 warm-up; libvmaf: fresh processes). Reported: the median frames per wall second with the
 range over the repeats (after vmafref's one-off JIT compilation, measured separately as
-``compile_s``), CPU milliseconds per frame, peak RSS, and the ratios vmafref/libvmaf of fps and
-of CPU time. XLA spreads a frame's work over the CPUs the process may use, libvmaf
+``compile_s``), CPU milliseconds per frame, peak RSS, the fps ratio vmafref/libvmaf and the
+CPU-time ratio libvmaf/vmafref (both above 1 when vmafref is the faster). XLA spreads a frame's work over the CPUs the process may use, libvmaf
 ``--threads 1`` uses one: ``--cpus 1`` restricts vmafref to one CPU for a core-for-core
 comparison. Timings on a shared machine vary from run to run; the range shows by how much.
 Results go to stdout as a table and, with ``--json PATH``, as JSON.

@@ -65,3 +65,7 @@ def test_quiet_with_output_prints_nothing_else_the_pooled_score(tmp_path, capsys
     assert capsys.readouterr().out == f"vmaf_v0.6.1: {pooled!r}\n"
     assert main([*common, "--json", "-o", str(out)]) == 0
     assert capsys.readouterr().out.startswith("vmaf_v0.6.1: ")
+    assert main([*common, "--json", "-o", "-"]) == 0  # the document owns stdout
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["pooled_metrics"]["vmaf"]["mean"] == pooled
+    assert captured.err.endswith(f"vmaf_v0.6.1: {pooled!r}\n")

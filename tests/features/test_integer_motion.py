@@ -169,7 +169,9 @@ def test_bad_inputs_raise_clear_errors():
 def test_host_scores_equal_the_jax_functions_bit_for_bit(seed, frames, five, average, blend_factor, blend_offset,
                                                            max_val, fps_weight):
     """The streaming extractor's host-side arithmetic (per-frame SAD score, motion2/motion3 at
-    flush) gives the JAX functions' doubles exactly. See specs/integer_motion.md §4."""
+    flush) gives the JAX functions' doubles exactly, eager and jitted (clip_motion's path).
+    See specs/integer_motion.md §4 and §8."""
+    import jax
     import jax.numpy as jnp
 
     from vmafref._x64 import x64
@@ -192,7 +194,9 @@ def test_host_scores_equal_the_jax_functions_bit_for_bit(seed, frames, five, ave
         host = np.array([_sad_score_host(int(s), width, height, params) for s in sads])
         np.testing.assert_array_equal(host.view(np.uint64), device.view(np.uint64))
         scores = np.where(np.arange(frames) < params.min_index, 0.0, host)
-        want2, want3 = (np.asarray(v) for v in motion_scores(jnp.asarray(scores), params))
+        eager = [np.asarray(v) for v in motion_scores(jnp.asarray(scores), params)]
+        jitted = [np.asarray(v) for v in jax.jit(lambda s: motion_scores(s, params))(jnp.asarray(scores))]
     got2, got3 = _motion_scores_host(scores, params)
-    np.testing.assert_array_equal(got2.view(np.uint64), want2.view(np.uint64))
-    np.testing.assert_array_equal(got3.view(np.uint64), want3.view(np.uint64))
+    for want2, want3 in (eager, jitted):
+        np.testing.assert_array_equal(got2.view(np.uint64), want2.view(np.uint64))
+        np.testing.assert_array_equal(got3.view(np.uint64), want3.view(np.uint64))

@@ -169,13 +169,15 @@ def _run(args: argparse.Namespace) -> int:
                        features=features + _model_extractors_when_no_prediction(args, models),
                        frame_cnt=args.frame_cnt, progress=not args.quiet, prefilter=prefilter,
                        per_frame_columns=columns)
-    # As libvmaf's tools/vmaf.c:407: the pooled scores are printed unless -q and -o are both given.
+    # As libvmaf's tools/vmaf.c:407: the pooled scores are printed unless -q and -o are both given;
+    # to stderr when the document itself goes to stdout (-o -), which they must not corrupt.
     if not (args.quiet and args.output):
+        stream = sys.stderr if args.output == "-" else sys.stdout
         for model in ([] if args.no_prediction else models):
             pooled = result.pooled[model.name]["mean"]
-            print(f"{model.version}: {pooled!r}")
+            print(f"{model.version}: {pooled!r}", file=stream)
         for column in columns:
-            print(f"{column.column_name}: {result.pooled[column.column_name]['mean']!r}")
+            print(f"{column.column_name}: {result.pooled[column.column_name]['mean']!r}", file=stream)
     if args.output:
         write_output(result, args.output, args.output_format or "xml")
     return 0

@@ -284,7 +284,7 @@ def _motion_scores_host(sad_scores: np.ndarray, params: MotionParams) -> tuple[n
     The streaming extractor runs this once per clip at ``flush``: the JAX function, run
     eagerly, compiles each of its small operations anew for every clip length (about 0.6 s a
     clip), which dominated short clips. ``tests/features/test_integer_motion.py`` holds the two
-    equal bit for bit. See specs/integer_motion.md §4.
+    equal bit for bit. See specs/integer_motion.md §4 and §8.
     """
     sad = np.asarray(sad_scores, dtype=np.float64)
     n = sad.shape[-1]
