@@ -18,7 +18,9 @@ range over the repeats (after vmafref's one-off JIT compilation, measured separa
 ``compile_s``), CPU milliseconds per frame, peak RSS, the fps ratio vmafref/libvmaf and the
 CPU-time ratio libvmaf/vmafref (both above 1 when vmafref is the faster). XLA spreads a frame's work over the CPUs the process may use, libvmaf
 ``--threads 1`` uses one: ``--cpus 1`` restricts vmafref to one CPU for a core-for-core
-comparison. Timings on a shared machine vary from run to run; the range shows by how much.
+comparison. vmafref's C allocator is tuned as the ``vmafref`` command tunes it
+(``--allocator system`` to compare with glibc's defaults; specs/score.md §8). Timings on a
+shared machine vary from run to run; the range shows by how much.
 Results go to stdout as a table and, with ``--json PATH``, as JSON.
 """
 
@@ -41,6 +43,9 @@ import json, os, resource, sys, time
 cpus = int(sys.argv[8])
 if cpus:
     os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cpus])  # before jax starts its thread pool
+if sys.argv[9] == "tuned":
+    from vmafref.allocator import tune_for_large_frames  # what the vmafref command does first
+    tune_for_large_frames()
 from vmafref.scoring import score
 ref, dis, width, height, model, frames, repeats = sys.argv[1:8]
 width, height, frames, repeats = int(width), int(height), int(frames), int(repeats)
@@ -88,13 +93,15 @@ def _summarise(measured: dict, frames: int) -> dict:
 
 
 def run_vmafref(ref: str, dis: str, width: int, height: int, model: str, frames: int, repeats: int = 3,
-                cpus: int = 0) -> dict:
+                cpus: int = 0, allocator: str = "tuned") -> dict:
     """vmafref in a fresh process: one warm-up (compilation), then ``repeats`` timed runs.
 
     ``cpus`` > 0 restricts the process to that many CPUs before JAX starts (0: all it may use).
+    ``allocator`` "tuned" applies :func:`vmafref.allocator.tune_for_large_frames` first, as the
+    ``vmafref`` command does; "system" keeps the C library's defaults.
     """
     out = subprocess.run([sys.executable, "-c", VMAFREF_WORKER, ref, dis, str(width), str(height), model, str(frames),
-                          str(repeats), str(cpus)], check=True, capture_output=True, text=True)
+                          str(repeats), str(cpus), allocator], check=True, capture_output=True, text=True)
     measured = json.loads(out.stdout.strip().splitlines()[-1])
     return _summarise(measured, measured["frames"])
 
@@ -140,13 +147,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="timed runs of each configuration; the median is reported (default 3)")
     parser.add_argument("--cpus", type=int, default=0,
                         help="restrict vmafref to this many CPUs (default 0: all; 1 compares core for core)")
+    parser.add_argument("--allocator", choices=("tuned", "system"), default="tuned",
+                        help="vmafref's C allocator settings: as the vmafref command sets them (default) or "
+                             "the C library's defaults (specs/score.md §8)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.cpus < 0:
         parser.error("--repeats must be >= 1 and --cpus >= 0")
     results = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
                "frames": args.frames, "repeats": args.repeats,
-               "vmafref_cpus": args.cpus or len(os.sched_getaffinity(0)), "runs": []}
+               "vmafref_cpus": args.cpus or len(os.sched_getaffinity(0)), "allocator": args.allocator, "runs": []}
     paths = {"integer": "vmaf_v0.6.1", "float": "vmaf_float_v0.6.1"}
     with tempfile.TemporaryDirectory(prefix="vmafref-bench-") as scratch:
         for size in args.sizes.split(","):
@@ -154,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             ref, dis = make_pair(scratch, width, height, args.frames)
             for path_name, model in paths.items():
                 row = {"size": size, "path": path_name,
-                       "vmafref": run_vmafref(ref, dis, width, height, model, args.frames, args.repeats, args.cpus)}
+                       "vmafref": run_vmafref(ref, dis, width, height, model, args.frames, args.repeats, args.cpus,
+                                              args.allocator)}
                 if args.libvmaf:
                     row["libvmaf"] = run_libvmaf(args.libvmaf, ref, dis, width, height, model, args.frames,
                                                  args.repeats)

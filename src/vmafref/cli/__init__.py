@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "console_main"]
 
 #: Modules that contribute subcommands, in help order.
 SUBCOMMAND_MODULES = ("vmafref.cli.score", "vmafref.models.cli", "vmafref.corpus.cli")
@@ -40,3 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     return int(args.handler(args) or 0)
+
+
+def console_main() -> int:
+    """The ``vmafref`` console script: tunes the C allocator for large frames before anything
+    starts a thread (:mod:`vmafref.allocator`), then runs :func:`main` on ``sys.argv``."""
+    from vmafref.allocator import tune_for_large_frames
+
+    tune_for_large_frames()
+    return main()

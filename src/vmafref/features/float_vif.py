@@ -143,43 +143,53 @@ def _check_size(height: int, width: int) -> None:
                              f"(its scale-3 plane must exceed the 3-tap filter), got {width}x{height}")
 
 
-def _moment_sources(pair, faithful: bool):
-    """``(x, y, x*x, y*y, x*y)`` stacked on axis -3 from ``pair`` = ``(x, y)`` on axis -3, products rounded."""
-    arith = Arith(pair, faithful)
-    ref, dis = pair[..., 0, :, :], pair[..., 1, :, :]
-    return jnp.stack([ref, dis, arith.mul(ref, ref), arith.mul(dis, dis), arith.mul(ref, dis)], axis=-3)
+def _product(a, b, faithful: bool):
+    """``a * b`` rounded to float32 before any later add (a moment source: x*x, y*y or x*y)."""
+    return Arith(a, faithful).mul(a, b)
 
 
-def _statistic_maps(moments, faithful: bool, gain_limit: float, sigma_nsq: float):
-    """Per-pixel ``(num, den)`` stacked (..., 2, H, W) from the filtered moments (mu1, mu2, xx, yy, xy)."""
-    arith = Arith(moments, faithful)
-    parts = [moments[..., i, :, :] for i in range(5)]
-    num, den = _statistic(*parts, arith, gain_limit, sigma_nsq)
-    return jnp.stack([num, den], axis=-3)
+def _statistic_maps(mu1, mu2, xx, yy, xy, faithful: bool, gain_limit: float, sigma_nsq: float):
+    """Per-pixel ``(num, den)`` maps from the filtered moments."""
+    return _statistic(mu1, mu2, xx, yy, xy, Arith(mu1, faithful), gain_limit, sigma_nsq)
 
 
 # Compiled stage by stage (see ``filter_pass`` in _float_common): one program for the whole
 # pyramid takes minutes to compile and recomputes fused producers.
-_moment_sources_jit = jax.jit(_moment_sources, static_argnames=("faithful",))
+_product_jit = jax.jit(_product, static_argnames=("faithful",))
 _statistic_maps_jit = jax.jit(_statistic_maps, static_argnames=("faithful", "gain_limit", "sigma_nsq"))
 
 
+@jax.jit
+def _stack_scale_sums(nums, dens):
+    return jnp.stack(nums, axis=-1), jnp.stack(dens, axis=-1)
+
+
 def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float):
+    """Per-scale ``(num, den)`` sums, plane by plane (specs/float_vif.md §6).
+
+    Every intermediate is one plane: buffers of a few plane sizes are reused by the C
+    allocator from frame to frame, where stacks of five planes (above its 32 MiB mmap ceiling
+    at 1080p) went back to the kernel at every free and were faulted in anew, which took about
+    half of the float path's time at 1080p. The arithmetic is the same element by element.
+    """
     _check_size(ref.shape[-2], ref.shape[-1])
     arith = Arith(ref, faithful)
-    pair = jnp.stack([ref, dis], axis=-3)
-    sums = []
+    nums, dens = [], []
     for scale, taps in enumerate(_FILTERS):
         if scale > 0:
             # libvmaf filters the whole plane and keeps the even rows and columns; only those
             # outputs are computed here (each output depends on its inputs alone).
-            pair = reflect101_filter(pair, taps, arith, stride=2)
-        moments = reflect101_filter(_moment_sources_jit(pair, faithful=faithful), taps, arith)
+            ref = reflect101_filter(ref, taps, arith, stride=2)
+            dis = reflect101_filter(dis, taps, arith, stride=2)
+        sources = (ref, dis, _product_jit(ref, ref, faithful=faithful), _product_jit(dis, dis, faithful=faithful),
+                   _product_jit(ref, dis, faithful=faithful))
+        moments = [reflect101_filter(source, taps, arith) for source in sources]
         # The sums are compiled apart: fused into the scan, the statistic runs five times slower.
-        maps = _statistic_maps_jit(moments, faithful=faithful, gain_limit=float(gain_limit), sigma_nsq=float(sigma_nsq))
-        sums.append(sequential_total(maps, faithful))
-    totals = jnp.stack(sums, axis=-1)
-    return totals[..., 0, :], totals[..., 1, :]
+        num, den = _statistic_maps_jit(*moments, faithful=faithful, gain_limit=float(gain_limit),
+                                       sigma_nsq=float(sigma_nsq))
+        nums.append(sequential_total(num, faithful))
+        dens.append(sequential_total(den, faithful))
+    return _stack_scale_sums(nums, dens)
 
 
 def float_vif_accumulators(ref, dis, *, enhn_gain_limit: float = 100.0, sigma_nsq: float = 2.0):
