@@ -67,44 +67,25 @@ SIMD_CPUMASKS = (0, 16)
 _INTEGER_DEBUG = {"adm": {"debug": "true"}, "vif": {"debug": "true"}, "motion": {"debug": "true"}}
 _FLOAT_DEBUG = {"float_adm": {"debug": "true"}, "float_vif": {"debug": "true"}, "float_motion": {"debug": "true"}}
 
+def _model_run(version: str) -> dict:
+    """A run of one built-in model with every debug key of its extractors; a float model's keys
+    and score take the float tolerance, an integer model's the fixed-point and vmaf ones."""
+    floating = version.startswith("vmaf_float")
+    return {"models": [{"version": version, "overloads": _FLOAT_DEBUG if floating else _INTEGER_DEBUG}],
+            "feature_family": "float" if floating else "fixed_point",
+            "model_family": "float" if floating else "vmaf"}
+
+
 #: One libvmaf context each. ``feature_family`` / ``model_family`` name the tolerance of the
 #: feature keys and of the model score in :data:`TOLERANCES`.
 RUNS: dict[str, dict] = {
-    "integer": {
-        "models": [{"version": "vmaf_v0.6.1", "overloads": _INTEGER_DEBUG}],
-        "feature_family": "fixed_point",
-        "model_family": "vmaf",
-    },
-    "float": {
-        "models": [{"version": "vmaf_float_v0.6.1", "overloads": _FLOAT_DEBUG}],
-        "feature_family": "float",
-        "model_family": "float",
-    },
-    "neg": {
-        "models": [{"version": "vmaf_v0.6.1neg", "overloads": _INTEGER_DEBUG}],
-        "feature_family": "fixed_point",
-        "model_family": "vmaf",
-    },
-    "float_neg": {
-        "models": [{"version": "vmaf_float_v0.6.1neg", "overloads": _FLOAT_DEBUG}],
-        "feature_family": "float",
-        "model_family": "float",
-    },
-    "4k": {
-        "models": [{"version": "vmaf_4k_v0.6.1", "overloads": _INTEGER_DEBUG}],
-        "feature_family": "fixed_point",
-        "model_family": "vmaf",
-    },
-    "4k_neg": {
-        "models": [{"version": "vmaf_4k_v0.6.1neg", "overloads": _INTEGER_DEBUG}],
-        "feature_family": "fixed_point",
-        "model_family": "vmaf",
-    },
-    "float_4k": {
-        "models": [{"version": "vmaf_float_4k_v0.6.1", "overloads": _FLOAT_DEBUG}],
-        "feature_family": "float",
-        "model_family": "float",
-    },
+    "integer": _model_run("vmaf_v0.6.1"),
+    "float": _model_run("vmaf_float_v0.6.1"),
+    "neg": _model_run("vmaf_v0.6.1neg"),
+    "float_neg": _model_run("vmaf_float_v0.6.1neg"),
+    "4k": _model_run("vmaf_4k_v0.6.1"),
+    "4k_neg": _model_run("vmaf_4k_v0.6.1neg"),
+    "float_4k": _model_run("vmaf_float_4k_v0.6.1"),
     # For frames below the integer ADM's minimum size (see MIN_WIDTH): no model, so no ADM.
     "vif_motion": {
         "models": [],

@@ -23,10 +23,11 @@ leaves the allocator alone. See specs/score.md §8.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import platform
 import sys
+
+from vmafref._clib import c_function
 
 __all__ = ["tune_for_large_frames", "ENV_OPT_OUT"]
 
@@ -51,14 +52,8 @@ def tune_for_large_frames() -> bool:
         return False
     if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
         return False
-    name = ctypes.util.find_library("c")
-    if name is None:
+    mallopt = c_function("c", "mallopt", ctypes.c_int, (ctypes.c_int, ctypes.c_int))
+    if mallopt is None:
         return False
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     return all(mallopt(option, value) == 1 for option, value in (
         (_M_ARENA_MAX, 1), (_M_MMAP_THRESHOLD, _MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)))

@@ -13,6 +13,7 @@ See specs/float_adm.md.
 
 from __future__ import annotations
 
+import ctypes
 import math
 from typing import Any
 
@@ -21,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from vmafref._clib import c_function
 from vmafref.feature_names import feature_key
 from vmafref.features._float_common import (
     Arith,
@@ -324,24 +326,8 @@ def float_adm_accumulators(ref, dis, *, enhn_gain_limit: float = 100.0, norm_vie
                        gain_limit=enhn_gain_limit, view_dist=norm_view_dist, display_height=ref_display_height)
 
 
-def _libm_powf():
-    """The C library's ``powf`` (what libvmaf calls), or ``None`` where it cannot be loaded."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("m")
-    if name is None:
-        return None
-    try:
-        powf = ctypes.CDLL(name).powf
-    except (OSError, AttributeError):
-        return None
-    powf.restype = ctypes.c_float
-    powf.argtypes = (ctypes.c_float, ctypes.c_float)
-    return powf
-
-
-_POWF = _libm_powf()
+#: The C library's ``powf`` (what libvmaf calls), or ``None`` where it cannot be loaded.
+_POWF = c_function("m", "powf", ctypes.c_float, (ctypes.c_float, ctypes.c_float))
 
 
 def c_powf(base, exponent) -> np.float32:

@@ -15,7 +15,6 @@ types and order (``powf`` from the C math library, as libvmaf calls it).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import dataclasses
 import functools
 import math
@@ -25,6 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from vmafref._clib import c_function
 from vmafref._x64 import x64
 from vmafref.feature_names import feature_key
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
@@ -578,19 +578,7 @@ def adm_accumulators(ref, dis, bitdepth: int, config: AdmConfig = AdmConfig()):
 # Final pooling: C's float and double, with the C library's powf
 # --------------------------------------------------------------------------------------
 
-def _load_powf():
-    name = ctypes.util.find_library("m")
-    try:
-        libm = ctypes.CDLL(name)
-        powf = libm.powf
-    except (OSError, AttributeError, TypeError):  # pragma: no cover - platform without a C libm
-        return None
-    powf.restype = ctypes.c_float
-    powf.argtypes = [ctypes.c_float, ctypes.c_float]
-    return powf
-
-
-_C_POWF = _load_powf()
+_C_POWF = c_function("m", "powf", ctypes.c_float, (ctypes.c_float, ctypes.c_float))
 _ONE_THIRD_F = _F32(1.0) / _F32(3.0)
 
 
