@@ -153,8 +153,12 @@ def _round_shift(x: jax.Array, shift: int, rounding: int | None = None) -> jax.A
 
 
 def _pad_planes(ref: jax.Array, dis: jax.Array, *, radius: int) -> tuple[jax.Array, jax.Array]:
-    """Both planes as uint32, reflect-101 padded by ``radius`` on both axes (``:88-105``, ``integer_vif.h:83-117``)."""
-    return _reflect_pad(ref.astype(jnp.uint32), radius), _reflect_pad(dis.astype(jnp.uint32), radius)
+    """Both planes reflect-101 padded by ``radius`` on both axes (``:88-105``, ``integer_vif.h:83-117``).
+
+    They keep their 8- or 16-bit type: the passes widen each sample to uint32 as they read it,
+    which moves a half or a quarter of the bytes a uint32 copy would.
+    """
+    return _reflect_pad(ref, radius), _reflect_pad(dis, radius)
 
 
 _pad_planes_fns = _stage(_pad_planes, "radius")
@@ -180,6 +184,7 @@ def _vertical_moments(ref_p: jax.Array, dis_p: jax.Array, *, scale: int, bitdept
     """
     taps = VIF_FILTERS[scale]
     height = ref_p.shape[-2] - 2 * (len(taps) // 2)
+    ref_p, dis_p = ref_p.astype(jnp.uint32), dis_p.astype(jnp.uint32)
 
     def vertical(x: jax.Array) -> jax.Array:
         return _taps_sum(x, taps, -2, start=0, stride=1, count=height)
@@ -337,7 +342,8 @@ def _subsample_vertical(ref_p: jax.Array, dis_p: jax.Array, *, scale: int, bitde
     out_h = (ref_p.shape[-2] - 2 * pad) // 2
     shift_v = (8 if bitdepth == 8 else bitdepth) if scale == 0 else 16
     start = pad - len(taps) // 2
-    return tuple(_round_shift(_taps_sum(p, taps, -2, start=start, stride=2, count=out_h), shift_v) & 0xFFFF
+    return tuple(_round_shift(_taps_sum(p.astype(jnp.uint32), taps, -2, start=start, stride=2, count=out_h),
+                              shift_v) & 0xFFFF
                  for p in (ref_p, dis_p))
 
 
@@ -349,8 +355,8 @@ def _subsample_horizontal(ref_v: jax.Array, dis_v: jax.Array, *, scale: int, pad
     taps = VIF_FILTERS[scale + 1]
     out_w = (ref_v.shape[-1] - 2 * pad) // 2
     start = pad - len(taps) // 2
-    return tuple(_reflect_pad(_round_shift(_taps_sum(v, taps, -1, start=start, stride=2, count=out_w), 16) & 0xFFFF,
-                              next_pad)
+    return tuple(_reflect_pad((_round_shift(_taps_sum(v, taps, -1, start=start, stride=2, count=out_w), 16)
+                               & 0xFFFF).astype(jnp.uint16), next_pad)
                  for v in (ref_v, dis_v))
 
 
