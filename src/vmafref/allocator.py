@@ -12,9 +12,10 @@ keep and reuse its buffers:
 * ``M_MMAP_THRESHOLD = 256 MiB``: frame buffers are carved from the heap, not mmapped;
 * ``M_TRIM_THRESHOLD`` at its maximum: freed memory stays with the process for the next frame.
 
-Measured at 1920x1080 on one CPU (24 frames, after compilation): fixed-point 100–160 →
-85 ms/frame, float 160–260 → 139 ms/frame, page faults a few hundred a frame; peak memory is
-unchanged (the heap holds what the frames needed at their peak). Arithmetic is untouched: the
+Measured at 1920x1080 on one CPU (24 frames, after compilation; bench/README.md): float
+208 → 129 ms/frame; fixed-point 82–160 → 83 ms/frame (its untuned time swings with the page
+faults of the run); page faults a few hundred a frame; peak memory unchanged (the heap holds
+what the frames needed at their peak). Arithmetic is untouched: the
 same bits come out either way. ``vmafref``'s command line applies it before JAX starts;
 library users may call it first thing in their own process. ``VMAFREF_ALLOCATOR=system``
 leaves the allocator alone. See specs/score.md §8.
