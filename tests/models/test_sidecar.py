@@ -150,3 +150,25 @@ def test_provenance_records_exact_versions_and_no_time():
     # Exactly these keys: nothing time-, host- or path-dependent can slip in.
     assert set(provenance) == {"schema", "entrypoint", "argv", "args", "seed", "inputs", "outputs", "packages",
                                "python"}
+
+
+def test_every_recorded_package_is_pinned_exactly():
+    """A package whose version the sidecars record moves their bytes: an unpinned one (ml_dtypes
+    0.6.0 -> 0.7.0 in a fresh install) changes every sidecar's sha256 and fails the audit."""
+    import pathlib
+    import re
+    import tomllib
+
+    from vmafref.models.sidecar import PROVENANCE_PACKAGES
+
+    pyproject = pathlib.Path(__file__).resolve().parents[2] / "pyproject.toml"
+    dependencies = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    pinned = {}
+    for requirement in dependencies:
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)(\[[^\]]*\])?==([^\s;,]+)", requirement.strip())
+        if match:
+            pinned[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[3]
+    for package in PROVENANCE_PACKAGES:
+        if package == "vmafref":
+            continue
+        assert re.sub(r"[-_.]+", "-", package).lower() in pinned, f"{package} is recorded in sidecars but not pinned with =="
