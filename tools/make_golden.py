@@ -556,8 +556,13 @@ def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
-def diff_runs(expected: dict, got: dict) -> list[str]:
-    """Human-readable list of every difference between two ``run_case`` results."""
+def diff_runs(expected: dict, got: dict, equal: Callable[[str, float, float], bool] | None = None) -> list[str]:
+    """Human-readable list of every difference between two ``run_case`` results.
+
+    ``equal(key, expected, got)`` decides whether two values of ``key`` agree (default: the
+    same double, NaN matching NaN).
+    """
+    equal = equal or (lambda key, a, b: _same(a, b))
     problems = []
     for run_id in sorted(set(expected) | set(got)):
         if run_id not in expected or run_id not in got:
@@ -571,7 +576,7 @@ def diff_runs(expected: dict, got: dict) -> list[str]:
                 problems.append(f"run {run_id} frame {index}: keys differ: expected only "
                                 f"{sorted(set(e) - set(g))}, recomputed only {sorted(set(g) - set(e))}")
             for key in sorted(set(e) & set(g)):
-                if not _same(e[key], g[key]):
+                if not equal(key, e[key], g[key]):
                     problems.append(f"run {run_id} frame {index} {key}: expected {e[key]!r}, got {g[key]!r} "
                                     f"(diff {g[key] - e[key]:.3g})")
         e_pooled, g_pooled = expected[run_id]["pooled"], got[run_id]["pooled"]
@@ -579,7 +584,7 @@ def diff_runs(expected: dict, got: dict) -> list[str]:
             for method in ("min", "max", "mean", "harmonic_mean"):
                 a = e_pooled.get(key, {}).get(method)
                 b = g_pooled.get(key, {}).get(method)
-                if a is None or b is None or not _same(a, b):
+                if a is None or b is None or not equal(key, a, b):
                     problems.append(f"run {run_id} pooled {key} {method}: expected {a!r}, got {b!r}")
     return problems
 
@@ -595,28 +600,17 @@ def _rcp_key(key: str, model_keys: Sequence[str]) -> bool:
     return key.startswith(("adm", "aim")) or key in model_keys
 
 
-def _explained_by_rcpss(expected: dict, got: dict) -> bool:
+def _explained_by_rcpss(run_id: str, expected: dict, got: dict) -> bool:
     """Whether a float run differs from its stored values only as another CPU's ``rcpss`` would
     make it: exact everywhere but in the float ADM keys and the model scores, and those within
     :data:`CPU_FAMILY_LIMIT`."""
     model_keys = expected.get("model_keys", [])
 
-    def close(key: str, a: float | None, b: float | None) -> bool:
-        if a is None or b is None:
-            return False
-        if _same(a, b):
-            return True
-        return _rcp_key(key, model_keys) and abs(a - b) <= CPU_FAMILY_LIMIT["atol"] + CPU_FAMILY_LIMIT["rtol"] * abs(a)
+    def close(key: str, a: float, b: float) -> bool:
+        return _same(a, b) or (_rcp_key(key, model_keys) and
+                               abs(a - b) <= CPU_FAMILY_LIMIT["atol"] + CPU_FAMILY_LIMIT["rtol"] * abs(a))
 
-    if len(expected["frames"]) != len(got["frames"]):
-        return False
-    for e, g in zip(expected["frames"], got["frames"]):
-        if set(e) != set(g) or not all(close(key, e[key], g[key]) for key in e):
-            return False
-    e_pooled, g_pooled = expected["pooled"], got["pooled"]
-    return set(e_pooled) == set(g_pooled) and all(
-        close(key, e_pooled[key].get(m), g_pooled[key].get(m))
-        for key in e_pooled for m in ("min", "max", "mean", "harmonic_mean"))
+    return not diff_runs({run_id: expected}, {run_id: got}, equal=close)
 
 
 # ---------------------------------------------------------------------------- files
@@ -813,7 +807,7 @@ def check(library: LibVmaf, cases: Sequence[Case], golden: Path, cpumasks: Seque
                                          {run_id: got[run_id]} if run_id in got else {})
                 if run_problems and run_id in expected and run_id in got \
                         and RUNS[run_id]["feature_family"] == "float" \
-                        and _explained_by_rcpss(expected[run_id], got[run_id]):
+                        and _explained_by_rcpss(run_id, expected[run_id], got[run_id]):
                     # libvmaf's float ADM divides through rcpss, whose estimates differ between
                     # CPU families (specs/float_adm.md §4): on another machine its keys (and the
                     # scores built on them) move in their last bits; everything else must not.
