@@ -30,6 +30,7 @@ from vmafref.features._float_common import (
     sequential_total,
     to_float_luma,
 )
+from vmafref.features._compiled import stack
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
 
 __all__ = [
@@ -159,11 +160,6 @@ _product_jit = jax.jit(_product, static_argnames=("faithful",))
 _statistic_maps_jit = jax.jit(_statistic_maps, static_argnames=("faithful", "gain_limit", "sigma_nsq"))
 
 
-@jax.jit
-def _stack_scale_sums(nums, dens):
-    return jnp.stack(nums, axis=-1), jnp.stack(dens, axis=-1)
-
-
 def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float):
     """Per-scale ``(num, den)`` sums, plane by plane (specs/float_vif.md §6).
 
@@ -189,7 +185,7 @@ def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float
                                        sigma_nsq=float(sigma_nsq))
         nums.append(sequential_total(num, faithful))
         dens.append(sequential_total(den, faithful))
-    return _stack_scale_sums(nums, dens)
+    return stack(nums, axis=-1), stack(dens, axis=-1)
 
 
 def float_vif_accumulators(ref, dis, *, enhn_gain_limit: float = 100.0, sigma_nsq: float = 2.0):

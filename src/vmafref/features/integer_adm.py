@@ -26,6 +26,7 @@ import numpy as np
 
 from vmafref._clib import c_function
 from vmafref._x64 import x64
+from vmafref.features._compiled import stack
 from vmafref.feature_names import feature_key
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
 
@@ -521,13 +522,6 @@ def _check_plane_pair(ref, dis, bitdepth: int):
             raise AdmInputError(f"{name} plane must have an integer dtype, got {plane.dtype}")
 
 
-@functools.partial(jax.jit, static_argnames=("axis",))
-def _stack(arrays, axis: int):
-    """``jnp.stack`` as one compiled call: run eagerly (as the staged pipeline would), each stack
-    is dispatched op by op under the x64 scope, about 2 ms a frame each at any size."""
-    return jnp.stack(arrays, axis=axis)
-
-
 def _accumulators(ref, dis, bitdepth: int, config: AdmConfig):
     height, width = ref.shape[-2:]
     sizes = _band_sizes(width, height)
@@ -551,7 +545,7 @@ def _accumulators(ref, dis, bitdepth: int, config: AdmConfig):
         num, aim, den = _scale_sums(ref_b, dis_b, scale, w, h, config, _s123_i_rfactor(scale, config))
         nums.append(num), aims.append(aim), dens.append(den)
         ref_a, dis_a = ref_b["a"], dis_b["a"]
-    return {"num": _stack(nums, axis=-2), "aim": _stack(aims, axis=-2), "den": _stack(dens, axis=-2)}
+    return {"num": stack(nums, axis=-2), "aim": stack(aims, axis=-2), "den": stack(dens, axis=-2)}
 
 
 def adm_accumulators(ref, dis, bitdepth: int, config: AdmConfig = AdmConfig()):
