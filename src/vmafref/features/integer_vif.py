@@ -12,7 +12,6 @@ arithmetic runs inside :func:`vmafref._x64.x64`.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import jax
