@@ -69,3 +69,38 @@ def test_quiet_with_output_prints_nothing_else_the_pooled_score(tmp_path, capsys
     captured = capsys.readouterr()
     assert json.loads(captured.out)["pooled_metrics"]["vmaf"]["mean"] == pooled
     assert captured.err.endswith(f"vmaf_v0.6.1: {pooled!r}\n")
+
+
+def test_an_unwritable_output_path_fails_before_scoring(tiny_pair, capsys, monkeypatch):
+    from vmafref.cli import main
+
+    _, _, common = tiny_pair
+    monkeypatch.setattr("vmafref.scoring.score", lambda *a, **k: pytest.fail("scored anyway"))
+    assert main([*common, "--json", "-o", str(tiny_pair[0].parent)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_a_failed_write_after_scoring_keeps_the_document(tiny_pair, capsys, monkeypatch):
+    """Disk full at the end: the document goes to stdout, the message says so, exit 3."""
+    import errno
+    import json
+
+    from vmafref.cli import main
+
+    ref, _, common = tiny_pair
+    out = ref.parent / "out.json"
+    assert main([*common, "--json", "-o", str(out), "-q"]) == 0
+    expected = json.loads(out.read_text())
+    out.unlink()
+
+    def disk_full(_text, _target):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("vmafref.output._replace_atomically", disk_full)
+    capsys.readouterr()
+    assert main([*common, "--json", "-o", str(out), "-q"]) == 3
+    captured = capsys.readouterr()
+    rescued = json.loads(captured.out)
+    assert rescued["frames"] == expected["frames"] and rescued["pooled_metrics"] == expected["pooled_metrics"]
+    assert "No space left" in captured.err and "standard output" in captured.err
+    assert not out.exists()

@@ -22,6 +22,13 @@ EXAMPLE_FILES = ("src01_hrc00_160x90_ref.yuv.xz", "src01_hrc01_160x90_dis.yuv.xz
 EXAMPLE_GEOMETRY = {"width": 160, "height": 90, "pixel_format": "420", "bitdepth": 8}
 
 
+#: Exit statuses of ``vmafref score`` (specs/cli.md, "Exit status").
+EXIT_OK = 0
+EXIT_ERROR = 2            # bad flags, unreadable or invalid input or model, unwritable -o path
+EXIT_OUTPUT_FAILED = 3    # scored, but -o could not be written; the document went elsewhere
+EXIT_INTERRUPTED = 130    # Ctrl-C (SIGINT), as a shell reports a process killed by it
+
+
 class CliError(ValueError):
     """A command-line value libvmaf would reject too."""
 
@@ -131,17 +138,19 @@ def _example_paths(directory: str) -> tuple[str, str]:
 
 def run_score(args: argparse.Namespace) -> int:
     from vmafref.io import VideoFormatError
+    from vmafref.output import OutputError
     from vmafref.vmaf_model import ModelError
 
     try:
         return _run(args)
-    except (CliError, VideoFormatError, ModelError, ValueError, FileNotFoundError, RuntimeError) as error:
+    except (CliError, VideoFormatError, ModelError, OutputError, ValueError, FileNotFoundError,
+            RuntimeError) as error:
         print(f"vmafref score: error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
 
 
 def _run(args: argparse.Namespace) -> int:
-    from vmafref.output import write_output
+    from vmafref.output import resolve_output_target
     from vmafref.scoring import score
 
     models = [parse_model_option(m) for m in args.model]
@@ -165,6 +174,8 @@ def _run(args: argparse.Namespace) -> int:
             reference, distorted = args.reference, args.distorted
         if args.frame_cnt is not None and args.frame_cnt <= 0:
             raise CliError("--frame_cnt must be positive")
+        # A path that can never be written fails now, not after the scoring (specs/cli.md).
+        target = resolve_output_target(args.output) if args.output else None
         result = score(reference, distorted, **geometry, models=[] if args.no_prediction else models,
                        features=features + _model_extractors_when_no_prediction(args, models),
                        frame_cnt=args.frame_cnt, progress=not args.quiet, prefilter=prefilter,
@@ -172,15 +183,40 @@ def _run(args: argparse.Namespace) -> int:
     # As libvmaf's tools/vmaf.c:407: the pooled scores are printed unless -q and -o are both given;
     # to stderr when the document itself goes to stdout (-o -), which they must not corrupt.
     if not (args.quiet and args.output):
-        stream = sys.stderr if args.output == "-" else sys.stdout
+        stream = sys.stderr if target is not None and target.kind == "stdout" else sys.stdout
         for model in ([] if args.no_prediction else models):
             pooled = result.pooled[model.name]["mean"]
             print(f"{model.version}: {pooled!r}", file=stream)
         for column in columns:
             print(f"{column.column_name}: {result.pooled[column.column_name]['mean']!r}", file=stream)
     if args.output:
-        write_output(result, args.output, args.output_format or "xml")
-    return 0
+        return _save(result, args.output, args.output_format or "xml")
+    return EXIT_OK
+
+
+def _save(result: Any, path: str, output_format: str) -> int:
+    """Write the document; if that fails, keep it anyway and say where (specs/cli.md, exit 3)."""
+    from vmafref.output import render, resolve_output_target, write_fallback, write_text
+
+    text = render(result, output_format)
+    try:
+        write_text(text, path)
+        return EXIT_OK
+    except OSError as error:
+        failure = error
+    try:
+        failed = resolve_output_target(path)
+    except OSError:
+        failed = None
+    try:
+        where = write_fallback(text, failed, suffix=f".{output_format}")
+    except OSError as error:
+        print(f"vmafref score: error: {failure}; the scores were computed but could not be saved "
+              f"anywhere either: {error}", file=sys.stderr)
+        return EXIT_OUTPUT_FAILED
+    print(f"vmafref score: error: {failure}; the scores were computed and the document was written "
+          f"to {where} instead", file=sys.stderr)
+    return EXIT_OUTPUT_FAILED
 
 
 def _model_extractors_when_no_prediction(args: argparse.Namespace, models: list) -> list:
