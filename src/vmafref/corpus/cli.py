@@ -33,7 +33,12 @@ def register(subparsers: Any) -> None:
     adapter.set_defaults(handler=_fr_from_nr)
 
     build = commands.add_parser("build", help="build (or resume) a corpus preset")
-    build.add_argument("--preset", default="public", help="preset name (public, tiny)")
+    build.add_argument("--preset", default="public",
+                       help="preset name: resource (real clips, the tiny networks' training inputs), public, tiny")
+    build.add_argument("--resource-root", help="resource preset: a clone of https://github.com/Netflix/vmaf_resource")
+    build.add_argument("--check", metavar="DIR",
+                       help="resource preset: compare the result with the pinned inputs in DIR "
+                            "(default: the repository's model/tiny/training; 'none' skips the comparison)")
     build.add_argument("--out", required=True, help="output folder; run again with the same arguments to resume")
     build.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local process pool")
     build.add_argument("--workers", type=int, help="local pool size (default: CPU count)")
@@ -91,11 +96,12 @@ def _fr_from_nr(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from vmafref.corpus.build import build
-
     if args.workers is not None and args.workers < 1:
         print(f"error: --workers must be at least 1, got {args.workers}", file=sys.stderr)
         return 2
+    if args.preset == "resource":
+        return _build_resource(args)
+    from vmafref.corpus.build import build
     try:
         summary = build(args.preset, args.out, scorer=args.scorer, workers=args.workers, scheduler=args.scheduler,
                         retries=args.retries, max_new_rows=args.max_new_rows, progress=not args.no_progress,
@@ -111,6 +117,47 @@ def _build(args: argparse.Namespace) -> int:
         print(f"  failed {failure['row_key']} at {failure['step']}: {failure['error']}", file=sys.stderr)
     print(f"corpus: {os.path.join(summary.out_dir, summary.corpus)}")
     return 0 if summary.ok else 1
+
+
+def _build_resource(args: argparse.Namespace) -> int:
+    """The real-content corpus (specs/corpus/resource_corpus.md): build, then compare with the
+    pinned training inputs and say what differs. Exit 0 when identical, 1 when the build
+    differs from the pin, 2 on bad arguments or a missing source."""
+    from vmafref.corpus import training_inputs as ti
+    from vmafref.corpus.distortions import DistortionError
+    from vmafref.corpus.resource import SourceUnavailableError
+    from vmafref.corpus.resource_build import build_resource_corpus, compare_with_pinned
+
+    if not args.resource_root:
+        print("error: --preset resource needs --resource-root DIR (git clone https://github.com/Netflix/vmaf_resource)",
+              file=sys.stderr)
+        return 2
+    if not Path(args.resource_root).is_dir():
+        print(f"error: --resource-root {args.resource_root} is not a folder", file=sys.stderr)
+        return 2
+    try:
+        built = build_resource_corpus(args.resource_root, args.out, workers=args.workers or os.cpu_count() or 1,
+                                      progress=not args.no_progress)
+    except (SourceUnavailableError, DistortionError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"resource: {len(built['sources'])} sources, {built['rows']} feature rows -> {args.out}")
+    if args.check == "none":
+        return 0
+    pinned_dir = Path(args.check) if args.check else ti.default_training_dir()
+    try:
+        pinned = ti.read_manifest(pinned_dir, verify=True)
+    except ti.TrainingInputError as error:
+        print(f"cannot compare with the pinned inputs: {error}", file=sys.stderr)
+        return 1
+    differences = compare_with_pinned(built, pinned)
+    if not differences:
+        print(f"identical to the pinned training inputs in {pinned_dir}")
+        return 0
+    print(f"differs from the pinned training inputs in {pinned_dir}:")
+    for line in differences:
+        print(f"  {line}")
+    return 1
 
 
 def _validate(args: argparse.Namespace) -> int:
