@@ -117,3 +117,87 @@ def test_prediction_is_bit_exact_against_libvmaf(case):
     keys = model_feature_keys(model, params)
     for frame in frames:
         assert model.predict(frame, keys) == frame[name]
+
+
+def _builtin_document(version="vmaf_v0.6.1"):
+    import importlib.resources
+
+    return json.loads(importlib.resources.files("vmafref").joinpath(f"data/models/{version}.json").read_text())
+
+
+@pytest.mark.parametrize("needle, replacement, message", [
+    ('"slopes": [', '"slopes": [NaN, ', "NaN"),
+    ('"intercepts": [', '"intercepts": [Infinity, ', "Infinity"),
+    ('"score_clip": [', '"score_clip": [-Infinity, ', "-Infinity"),
+    ('"slopes": [', '"slopes": [1e999, ', "1e999"),
+])
+def test_non_finite_numbers_are_refused_at_load(tmp_path, needle, replacement, message):
+    """Python's json reads NaN/Infinity/1e999; a model holding one would score null frames."""
+    text = json.dumps(_builtin_document())
+    assert needle in text
+    path = tmp_path / "model.json"
+    path.write_text(text.replace(needle, replacement, 1))
+    with pytest.raises(ModelError, match=message.replace("+", r"\+")):
+        load_model(str(path))
+
+
+def test_non_finite_numbers_in_the_libsvm_text_are_refused():
+    text = "svm_type nu_svr\nkernel_type rbf\ngamma 0.5\nnr_class 2\ntotal_sv 1\nrho 0.25\nSV\nnan 1:1.5\n"
+    with pytest.raises(ModelError, match="finite"):
+        parse_libsvm_model(text, 1)
+    with pytest.raises(ModelError, match="line 8"):
+        parse_libsvm_model(text.replace("nan 1:1.5", "1 1:2:3"), 1)
+    with pytest.raises(ModelError, match="finite"):
+        parse_libsvm_model(text.replace("gamma 0.5", "gamma inf").replace("nan", "1"), 1)
+
+
+@pytest.mark.parametrize("case", ["directory", "not utf-8", "deeply nested", "a list", "truncated", "empty"])
+def test_unreadable_model_files_are_a_clear_error(tmp_path, case):
+    path = tmp_path / "model.json"
+    if case == "directory":
+        path.mkdir()
+    else:
+        path.write_bytes({"not utf-8": b'{"model_dict": "\xff\xfe"}', "deeply nested": b"[" * 100_000,
+                          "a list": b"[1, 2]", "truncated": b'{"model_dict": {',
+                          "empty": b""}[case])
+    with pytest.raises(ModelError, match={"directory": "is a directory", "not utf-8": "UTF-8",
+                                          "deeply nested": "nested too deeply", "a list": "not an object",
+                                          "truncated": "not valid JSON", "empty": "not valid JSON"}[case]):
+        load_model(str(path))
+    with pytest.raises(ModelError, match="empty model name"):
+        load_model("")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("model_dict", [], "model_dict"),
+    ("feature_names", 3, "feature_names"),
+    ("feature_names", [], "feature_names"),
+    ("slopes", "0.1", "slopes"),
+    ("slopes", [0.0] * 7, "slopes\\[0\\] is 0"),
+    ("intercepts", [True] * 7, "not a number"),
+    ("intercepts", [10 ** 400] * 7, "too large"),
+    ("score_clip", [0.0], "score_clip"),
+    ("score_transform", {"p0": "1"}, "p0"),
+    ("score_transform", {"knots": [[0, 1], [2]]}, "knots"),
+    ("feature_opts_dicts", [{}], "feature_opts_dicts"),
+    ("feature_opts_dicts", [{"adm_enhn_gain_limit": [1]}] * 6, "feature_opts_dicts\\[0\\]"),
+    ("model", None, "libsvm"),
+])
+def test_malformed_model_dicts_name_the_field(tmp_path, field, value, message):
+    document = _builtin_document()
+    if field == "model_dict":
+        document["model_dict"] = value
+    else:
+        document["model_dict"][field] = value
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ModelError, match=message):
+        load_model(str(path))
+
+
+def test_a_valid_model_file_still_loads_as_the_builtin(tmp_path):
+    path = tmp_path / "copy.json"
+    path.write_text(json.dumps(_builtin_document()))
+    loaded, builtin = load_model(str(path)), load_model("vmaf_v0.6.1")
+    assert (loaded.features, loaded.svm, loaded.slope, loaded.clip) == (builtin.features, builtin.svm,
+                                                                         builtin.slope, builtin.clip)

@@ -132,7 +132,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     ``score_frame(dis_luma, bitdepth, features) -> float`` (the tiny networks); their value
     joins each frame's row after the models. See specs/score.md §1.
     """
-    loaded = [m if isinstance(m, VmafModel) else _as_model_request(m).load() for m in models]
+    loaded = _load_models(models)
     names = [m.name for m in loaded]
     if len(set(names)) != len(names):
         raise ValueError(f"two models share the output name {names}; give each a distinct name=")
@@ -173,6 +173,10 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
             pooled[key] = pool(column)
     return ScoreResult(frames=frames, pooled=pooled, keys=list(collector.keys), width=width, height=height,
                        bitdepth=bitdepth, pixel_format=pixel_format, frame_count=frame_count, cpu_seconds=cpu_seconds)
+
+
+def _load_models(models: Sequence[str | ModelRequest | VmafModel]) -> list[VmafModel]:
+    return [m if isinstance(m, VmafModel) else _as_model_request(m).load() for m in models]
 
 
 def _model_keys(model: VmafModel) -> tuple[str, ...]:
@@ -216,6 +220,8 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
     are taken (``--prefilter learned_filter_v1``).
     """
     from vmafref.io import frames_from_arrays, open_pair
+
+    models = _load_models(models)  # a bad model fails before any clip is opened
 
     def _source(source: Any) -> Any:
         if isinstance(source, np.ndarray):

@@ -94,29 +94,51 @@ def parse_libsvm_model(text: str, n_features: int) -> SvmModel:
     if header.get("kernel_type") != "rbf":
         raise ModelError(f"unsupported kernel_type {header.get('kernel_type')!r} (only rbf)")
     try:
-        gamma = float(header["gamma"])
-        rho = float(header["rho"].split()[0])
+        gamma = _finite(float(header["gamma"]), "libsvm gamma")
+        rho = _finite(float(header["rho"].split()[0]), "libsvm rho")
         total_sv = int(header["total_sv"])
-    except (KeyError, ValueError) as error:
+    except (KeyError, ValueError, IndexError) as error:
         raise ModelError(f"libsvm model header is incomplete or malformed: {error}") from None
+    if gamma < 0:
+        raise ModelError(f"libsvm gamma {gamma!r} is negative; the RBF kernel needs gamma >= 0")
     coefficients: list[float] = []
     support_vectors: list[tuple[float, ...]] = []
-    for line in lines[sv_start:]:
+    for line_number, line in enumerate(lines[sv_start:], start=sv_start + 1):
         fields = line.split()
         if not fields:
             continue
-        coefficients.append(float(fields[0]))
+        coefficient, vector = _support_vector(fields, n_features, line_number)
+        coefficients.append(coefficient)
+        support_vectors.append(vector)
+    if len(coefficients) != total_sv:
+        raise ModelError(f"libsvm model declares {total_sv} support vectors but holds {len(coefficients)}")
+    return SvmModel(svm_type, gamma, rho, tuple(coefficients), tuple(support_vectors))
+
+
+def _finite(value: float, what: str) -> float:
+    """``value`` if finite; a model holding NaN or infinity would score ``null`` frames."""
+    if not math.isfinite(value):
+        raise ModelError(f"{what} is {value!r}; a model must hold finite numbers")
+    return value
+
+
+def _support_vector(fields: list[str], n_features: int, line_number: int) -> tuple[float, tuple[float, ...]]:
+    """One ``coef index:value …`` line of libsvm's SV section, dense, checked."""
+    where = f"libsvm model line {line_number}"
+    try:
+        coefficient = _finite(float(fields[0]), f"{where}: coefficient")
         vector = [0.0] * n_features
         for pair in fields[1:]:
             index_text, value_text = pair.split(":")
             index = int(index_text)
             if not 1 <= index <= n_features:
-                raise ModelError(f"support vector index {index} outside 1..{n_features}")
-            vector[index - 1] = float(value_text)
-        support_vectors.append(tuple(vector))
-    if len(coefficients) != total_sv:
-        raise ModelError(f"libsvm model declares {total_sv} support vectors but holds {len(coefficients)}")
-    return SvmModel(svm_type, gamma, rho, tuple(coefficients), tuple(support_vectors))
+                raise ModelError(f"{where}: support vector index {index} outside 1..{n_features}")
+            vector[index - 1] = _finite(float(value_text), f"{where}: support vector value {index}")
+    except ValueError as error:
+        if isinstance(error, ModelError):
+            raise
+        raise ModelError(f"{where}: not 'coefficient index:value ...': {error}") from None
+    return coefficient, tuple(vector)
 
 
 @dataclass(frozen=True)
@@ -245,17 +267,143 @@ def _provider(feature_name: str) -> str:
     raise ModelError(f"no vmafref extractor provides model feature {feature_name!r}")
 
 
+#: Largest model file read (libvmaf's models are tens of kilobytes; this stops ``/dev/zero``).
+MAX_MODEL_BYTES = 64 << 20
+
+
+def _read_model_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_MODEL_BYTES + 1)
+    except FileNotFoundError:
+        raise ModelError(f"unknown model {path!r}: not a built-in version ({', '.join(BUILTIN_MODELS)}) "
+                         "and no such file") from None
+    except IsADirectoryError:
+        raise ModelError(f"model path {path!r} is a directory, not a libvmaf JSON model file") from None
+    except OSError as error:
+        raise ModelError(f"cannot read model file {path!r}: {error.strerror or error}") from None
+    if len(raw) > MAX_MODEL_BYTES:
+        raise ModelError(f"model file {path!r} is larger than {MAX_MODEL_BYTES >> 20} MiB; not a libvmaf model")
+    return raw
+
+
+def _refuse_constant(name: str) -> float:
+    raise ModelError(f"holds {name}, which is not a JSON number; a model must hold finite numbers")
+
+
+def _finite_json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as infinity
+        raise ModelError(f"holds {text}, which overflows a double; a model must hold finite numbers")
+    return value
+
+
+def parse_model_json(raw: bytes, source: str) -> dict:
+    """Decode a model file strictly: UTF-8, valid JSON, no NaN or infinity, bounded nesting.
+
+    Python's ``json`` accepts ``NaN``, ``Infinity`` and ``1e999``; libvmaf's model reader does
+    not read them as numbers, and a model holding one would give ``null`` scores, so they are
+    refused here. See specs/score.md §3.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ModelError(f"model file {source} is not UTF-8 text (byte {error.start}: "
+                         f"{raw[error.start:error.start + 1]!r})") from None
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_json_float)
+    except ModelError as error:
+        raise ModelError(f"model file {source} {error}") from None
+    except json.JSONDecodeError as error:
+        raise ModelError(f"model file {source} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ModelError(f"model file {source} is nested too deeply to be a libvmaf model") from None
+    if not isinstance(document, dict):
+        raise ModelError(f"model file {source} holds a JSON {type(document).__name__}, not an object")
+    return document
+
+
 def _read_model_json(version_or_path: str) -> tuple[str, dict]:
     if version_or_path in BUILTIN_MODELS:
         resource = importlib.resources.files("vmafref") / "data" / "models" / f"{version_or_path}.json"
         return version_or_path, json.loads(resource.read_text(encoding="utf-8"))
-    if os.path.exists(version_or_path):
-        with open(version_or_path, encoding="utf-8") as handle:
-            try:
-                return os.path.splitext(os.path.basename(version_or_path))[0], json.load(handle)
-            except json.JSONDecodeError as error:
-                raise ModelError(f"model file {version_or_path} is not valid JSON: {error}") from None
-    raise ModelError(f"unknown model {version_or_path!r}: not a built-in version ({', '.join(BUILTIN_MODELS)}) and no such file")
+    if not version_or_path:
+        raise ModelError(f"empty model name: give a built-in version ({', '.join(BUILTIN_MODELS)}) or a path")
+    document = parse_model_json(_read_model_bytes(version_or_path), version_or_path)
+    return os.path.splitext(os.path.basename(version_or_path))[0], document
+
+
+def _number(value: Any, what: str) -> float:
+    """A JSON number (not a boolean) as a finite double."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ModelError(f"{what} is {value!r}, not a number")
+    try:
+        return _finite(float(value), what)
+    except OverflowError:
+        raise ModelError(f"{what} is an integer too large for a double") from None
+
+
+def _number_list(value: Any, what: str, length: int | None = None) -> list[float]:
+    if not isinstance(value, list):
+        raise ModelError(f"{what} is {type(value).__name__}, not a list of numbers")
+    if length is not None and len(value) != length:
+        raise ModelError(f"{what} has {len(value)} entries, not {length}")
+    return [_number(item, f"{what}[{index}]") for index, item in enumerate(value)]
+
+
+def _optional_number(value: Any, what: str) -> float | None:
+    return None if value is None else _number(value, what)
+
+
+def _validated_model_dict(document: dict, version: str) -> dict:
+    """Check the shape of ``model_dict`` before it is used, so that a malformed file fails
+    with a message naming the field (specs/score.md §3), never with a TypeError."""
+    model_dict = document.get("model_dict")
+    if not isinstance(model_dict, dict):
+        raise ModelError(f"model {version}: no 'model_dict' object")
+    model_type = model_dict.get("model_type")
+    if model_type != "LIBSVMNUSVR":
+        raise ModelError(f"model {version}: model_type {model_type!r} is not supported (only LIBSVMNUSVR)")
+    names = model_dict.get("feature_names")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ModelError(f"model {version}: 'feature_names' must be a non-empty list of strings")
+    for key in ("slopes", "intercepts"):
+        if not isinstance(model_dict.get(key), list) or len(model_dict[key]) != len(names) + 1:
+            raise ModelError(f"model {version}: {len(names)} features need {len(names) + 1} slopes and intercepts")
+        _number_list(model_dict[key], f"model {version}: {key}")
+    norm_type = model_dict.get("norm_type", "none")
+    if norm_type not in ("linear_rescale", "none"):
+        raise ModelError(f"model {version}: norm_type {norm_type!r} is not supported")
+    if norm_type == "linear_rescale" and model_dict["slopes"][0] == 0:
+        raise ModelError(f"model {version}: slopes[0] is 0, and the score mapping divides by it")
+    options = model_dict.get("feature_opts_dicts")
+    if options is not None and (not isinstance(options, list) or len(options) != len(names)
+                                or not all(isinstance(o, dict) for o in options)):
+        raise ModelError(f"model {version}: 'feature_opts_dicts' must be a list of {len(names)} objects")
+    for index, opts in enumerate(options or ()):
+        for key, value in opts.items():
+            if isinstance(value, float):
+                _finite(value, f"model {version}: feature_opts_dicts[{index}] {key}")
+            elif not isinstance(value, (str, int, bool)):
+                raise ModelError(f"model {version}: feature_opts_dicts[{index}] {key} is {value!r}, not a "
+                                 "string, number or boolean")
+    if model_dict.get("score_clip") is not None:
+        _number_list(model_dict["score_clip"], f"model {version}: score_clip", length=2)
+    transform = model_dict.get("score_transform")
+    if transform is not None:
+        if not isinstance(transform, dict):
+            raise ModelError(f"model {version}: 'score_transform' must be an object")
+        for key in ("p0", "p1", "p2"):
+            _optional_number(transform.get(key), f"model {version}: score_transform {key}")
+        knots = transform.get("knots")
+        if knots is not None:
+            if not isinstance(knots, list):
+                raise ModelError(f"model {version}: score_transform knots must be a list of [x, y] pairs")
+            for index, knot in enumerate(knots):
+                _number_list(knot, f"model {version}: score_transform knots[{index}]", length=2)
+    if not isinstance(model_dict.get("model"), str):
+        raise ModelError(f"model {version}: 'model' must hold the libsvm model text")
+    return model_dict
 
 
 def load_model(version_or_path: str, *, name: str = "vmaf", disable_clip: bool = False,
@@ -266,21 +414,11 @@ def load_model(version_or_path: str, *, name: str = "vmaf", disable_clip: bool =
     (``cli_parse.c:194-260``). ``disable_clip`` / ``enable_transform`` are the model flags.
     """
     version, document = _read_model_json(version_or_path)
-    try:
-        model_dict = document["model_dict"]
-    except (KeyError, TypeError):
-        raise ModelError(f"model {version}: no 'model_dict'") from None
-    model_type = model_dict.get("model_type")
-    if model_type != "LIBSVMNUSVR":
-        raise ModelError(f"model {version}: model_type {model_type!r} is not supported (only LIBSVMNUSVR)")
+    model_dict = _validated_model_dict(document, version)
     names = list(model_dict["feature_names"])
     slopes = list(model_dict["slopes"])
     intercepts = list(model_dict["intercepts"])
-    if len(slopes) != len(names) + 1 or len(intercepts) != len(names) + 1:
-        raise ModelError(f"model {version}: {len(names)} features need {len(names) + 1} slopes and intercepts")
     norm_type = model_dict.get("norm_type", "none")
-    if norm_type not in ("linear_rescale", "none"):
-        raise ModelError(f"model {version}: norm_type {norm_type!r} is not supported")
     options_per_feature = model_dict.get("feature_opts_dicts") or [{} for _ in names]
     overloads = {k: dict(v) for k, v in (overloads or {}).items()}
     features = []

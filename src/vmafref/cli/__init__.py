@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from vmafref.cli.exit_status import EXIT_ERROR, EXIT_INTERRUPTED, describe_error
+
 __all__ = ["build_parser", "main", "console_main"]
 
 #: Modules that contribute subcommands, in help order.
@@ -34,12 +36,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help(sys.stderr)
-        return 2
-    return int(args.handler(args) or 0)
+    """Run one subcommand; return its exit status (specs/cli.md, "Exit status").
+
+    Ordinary failures never end in a traceback: an ``OSError``, ``ValueError`` (including
+    ``UnicodeError``) or ``RecursionError`` a subcommand did not report itself prints
+    ``vmafref: error: …`` and gives status 2; Ctrl-C gives 130.
+    """
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help(sys.stderr)
+            return EXIT_ERROR
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("vmafref: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (``| head``): nothing more can be said there, and
+        # Python's own flush at exit must not fail again on the same pipe.
+        _silence_stdout()
+        return EXIT_ERROR
+    except (OSError, ValueError, UnicodeError, RecursionError) as error:
+        print(f"vmafref: error: {describe_error(error)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def console_main() -> int:

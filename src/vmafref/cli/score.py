@@ -16,17 +16,12 @@ import sys
 import tempfile
 from typing import Any
 
+from vmafref.cli.exit_status import EXIT_ERROR, EXIT_OK, EXIT_OUTPUT_FAILED, describe_error
+
 __all__ = ["register", "parse_model_option", "parse_feature_option", "run_score"]
 
 EXAMPLE_FILES = ("src01_hrc00_160x90_ref.yuv.xz", "src01_hrc01_160x90_dis.yuv.xz")
 EXAMPLE_GEOMETRY = {"width": 160, "height": 90, "pixel_format": "420", "bitdepth": 8}
-
-
-#: Exit statuses of ``vmafref score`` (specs/cli.md, "Exit status").
-EXIT_OK = 0
-EXIT_ERROR = 2            # bad flags, unreadable or invalid input or model, unwritable -o path
-EXIT_OUTPUT_FAILED = 3    # scored, but -o could not be written; the document went elsewhere
-EXIT_INTERRUPTED = 130    # Ctrl-C (SIGINT), as a shell reports a process killed by it
 
 
 class CliError(ValueError):
@@ -48,6 +43,8 @@ def parse_model_option(text: str) -> "ModelRequest":
                 value = "true"
             else:
                 raise CliError(f"problem parsing model, bad option string {key!r} in {text!r}")
+        if key in ("version", "path") and not value:
+            raise CliError(f"--model {text!r}: {key}= is empty; give a built-in version or a model file")
         if key == "version":
             version = value
         elif key == "path":
@@ -143,9 +140,10 @@ def run_score(args: argparse.Namespace) -> int:
 
     try:
         return _run(args)
-    except (CliError, VideoFormatError, ModelError, OutputError, ValueError, FileNotFoundError,
-            RuntimeError) as error:
-        print(f"vmafref score: error: {error}", file=sys.stderr)
+    except (CliError, VideoFormatError, ModelError, OutputError, ValueError, OSError,
+            RecursionError, RuntimeError) as error:
+        # Every ordinary failure is one line and status 2; Ctrl-C reaches vmafref.cli.main (130).
+        print(f"vmafref score: error: {describe_error(error)}", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -150,6 +150,10 @@ class VideoPair:
         self.close()
 
 
+def _is_stdin(source) -> bool:
+    return isinstance(source, (str, os.PathLike)) and os.fspath(source) == "-"
+
+
 def _open_or_keep(source, geometry_args):
     if isinstance(source, VideoReader):
         return source
@@ -186,6 +190,9 @@ def open_pair(ref, dis, width=None, height=None, pixel_format=None, bitdepth=Non
     for value, what in ((skip_ref, "skip_ref"), (skip_dis, "skip_dis")):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{what} must be a non-negative integer, got {value!r}")
+    if _is_stdin(ref) and _is_stdin(dis):
+        raise ValueError("the reference and the distorted clip cannot both be read from standard "
+                         "input ('-'): one stream cannot carry two clips; give at least one as a file")
     geometry_args = dict(width=width, height=height, pixel_format=pixel_format,
                          bitdepth=bitdepth)
     readers = [None, None]

@@ -1,0 +1,262 @@
+"""`vmafref score` under hostile or unusual input: the answer is a correct number, or one clear
+line on stderr with the documented exit status (specs/cli.md, "Exit status"), never a traceback.
+
+Cheap cases fail before any frame is scored; the few that score use the 64x48 clips of
+conftest.py, so JAX compiles each feature set once for the whole module.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from vmafref.cli import main
+from vmafref.cli.exit_status import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OUTPUT_FAILED
+
+from tests.cli.conftest import geometry_flags, write_pair
+
+
+def _run(capsys, argv):
+    """``main(argv)`` → (status, stdout, stderr), checking that no traceback was printed."""
+    status = main(argv)
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return status, captured.out, captured.err
+
+
+def _one_error_line(err, prefix="vmafref score: error: "):
+    lines = [line for line in err.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def _no_scoring(monkeypatch):
+    """Make any attempt to score fail the test: these errors must come first."""
+    monkeypatch.setattr("vmafref.scoring.score_frames", lambda *a, **k: pytest.fail("scored anyway"))
+
+
+# --- Error cases --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("where", ["-r", "-d"])
+def test_a_directory_as_input(tiny_pair, capsys, monkeypatch, where):
+    ref, dis, _ = tiny_pair
+    _no_scoring(monkeypatch)
+    paths = {"-r": str(ref), "-d": str(dis), where: str(ref.parent)}
+    status, _, err = _run(capsys, ["score", "-r", paths["-r"], "-d", paths["-d"], *geometry_flags()])
+    assert status == EXIT_ERROR and "Is a directory" in _one_error_line(err)
+
+
+def test_permission_denied_on_an_input(tiny_pair, capsys, monkeypatch):
+    ref, _, common = tiny_pair
+    _no_scoring(monkeypatch)
+    real_open = open
+
+    def guarded_open(path, *args, **kwargs):
+        if os.fspath(path) == str(ref):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("vmafref.io._stream.open", guarded_open, raising=False)
+    status, _, err = _run(capsys, common)
+    assert status == EXIT_ERROR and f"{str(ref)!r}: Permission denied" in _one_error_line(err)
+
+
+def test_permission_denied_for_real_when_not_root(tiny_pair, capsys, monkeypatch):
+    if os.geteuid() == 0:
+        pytest.skip("root reads files whatever their mode")
+    ref, _, common = tiny_pair
+    _no_scoring(monkeypatch)
+    ref.chmod(0)
+    status, _, err = _run(capsys, common)
+    assert status == EXIT_ERROR and "Permission denied" in _one_error_line(err)
+
+
+def _model_file(tmp_path, case):
+    import importlib.resources
+
+    path = tmp_path / "model.json"
+    builtin = importlib.resources.files("vmafref").joinpath("data/models/vmaf_v0.6.1.json").read_text()
+    content = {
+        "not utf-8": b"\xff\xfe{}",
+        "deeply nested": b"[" * 200_000,
+        "malformed": b'{"model_dict": {"model_type": "LIBSVMNUSVR", "feature_names": {"a": 1}}}',
+        "truncated": builtin.encode()[:500],
+        "NaN": builtin.replace('"slopes": [', '"slopes": [NaN, ', 1).encode(),
+        "Infinity": builtin.replace('"score_clip": [', '"score_clip": [-Infinity, ', 1).encode(),
+        "a number": b"42",
+    }.get(case)
+    if case == "directory":
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("case, message", [
+    ("directory", "is a directory"), ("not utf-8", "not UTF-8"), ("deeply nested", "nested too deeply"),
+    ("malformed", "feature_names"), ("truncated", "not valid JSON"), ("NaN", "NaN"),
+    ("Infinity", "Infinity"), ("a number", "not an object")])
+def test_bad_model_files(tiny_pair, tmp_path, capsys, monkeypatch, case, message):
+    _no_scoring(monkeypatch)
+    path = _model_file(tmp_path, case)
+    status, _, err = _run(capsys, [*tiny_pair[2], "-m", f"path={path}"])
+    assert status == EXIT_ERROR and message in _one_error_line(err)
+
+
+@pytest.mark.parametrize("model", ["version=", "path=", "version=vmaf_v9", "path=/nonexistent/m.json",
+                                   "version=vmaf_v0.6.1:path=x", "vmaf_v0.6.1", "version=vmaf_v0.6.1:adm"])
+def test_bad_model_options(tiny_pair, capsys, monkeypatch, model):
+    _no_scoring(monkeypatch)
+    status, _, err = _run(capsys, [*tiny_pair[2], "-m", model])
+    assert status == EXIT_ERROR
+    _one_error_line(err)
+
+
+def test_both_inputs_on_standard_input_are_refused(capsys, monkeypatch):
+    _no_scoring(monkeypatch)
+    status, _, err = _run(capsys, ["score", "-r", "-", "-d", "-", *geometry_flags()])
+    assert status == EXIT_ERROR and "standard input" in _one_error_line(err)
+
+
+def test_ctrl_c_while_scoring_exits_130_and_writes_nothing(tiny_pair, tmp_path, capsys, monkeypatch):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("vmafref.scoring.score_frames", interrupted)
+    out = tmp_path / "out.json"
+    status, _, err = _run(capsys, [*tiny_pair[2], "--json", "-o", str(out)])
+    assert status == EXIT_INTERRUPTED and "interrupted" in err
+    assert not out.exists() and not list(tmp_path.glob(".out.json.*"))
+
+
+def test_ctrl_c_while_writing_leaves_no_half_written_file(tiny_pair, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out.json"
+    out.write_text("previous run\n")
+    written = []
+
+    def interrupted_fsync(_fd):
+        written.append(True)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("vmafref.output.os.fsync", interrupted_fsync)
+    status, _, _ = _run(capsys, [*tiny_pair[2], "--json", "-o", str(out), "-q"])
+    assert status == EXIT_INTERRUPTED and written
+    assert out.read_text() == "previous run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dis.yuv", "out.json", "ref.yuv"]
+
+
+def test_sigint_of_the_command_exits_130(tmp_path):
+    """A real Ctrl-C: the command blocks reading a FIFO that never delivers a frame."""
+    _, dis = write_pair(tmp_path, frames=1)
+    fifo = tmp_path / "ref.fifo"
+    os.mkfifo(fifo)
+    out = tmp_path / "out.json"
+    command = [sys.executable, "-c", "import sys; from vmafref.cli import console_main; sys.exit(console_main())",
+               "score", "-r", str(fifo), "-d", str(dis), *geometry_flags(), "--json", "-o", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        writer = None
+        deadline = time.monotonic() + 120
+        while writer is None and time.monotonic() < deadline:
+            try:  # succeeds once the command has opened the FIFO for reading
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as error:
+                if error.errno != errno.ENXIO or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        assert writer is not None, "the command never opened its input"
+        time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        os.close(writer)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == EXIT_INTERRUPTED, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("error", [OSError(errno.EIO, "Input/output error", "x.yuv"), ValueError("bad value"),
+                                   UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+                                   RecursionError("maximum recursion depth exceeded")])
+def test_the_entry_point_turns_ordinary_errors_into_one_line(capsys, monkeypatch, error):
+    def failing(_args):
+        raise error
+
+    monkeypatch.setattr("vmafref.cli.score.run_score", failing)
+    status, _, err = _run(capsys, ["score", "-r", "a", "-d", "b"])
+    assert status == EXIT_ERROR
+    _one_error_line(err, prefix="vmafref: error: ")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from("version=path=name:disable_clip.adm.debug=true_v0.61"), max_size=40))
+def test_any_model_option_is_a_model_or_a_clear_error(tiny_pair, capsys, monkeypatch, text):
+    """Random --model strings: loaded (the stand-in scorer is reached) or refused with status 2."""
+    reached = []
+
+    def stand_in(*_args, models=(), **_kwargs):
+        for model in models:
+            model.load()
+        reached.append(True)
+        raise KeyboardInterrupt  # stop before any frame: the option was accepted
+
+    monkeypatch.setattr("vmafref.scoring.score", stand_in)
+    status, _, err = _run(capsys, [*tiny_pair[2], "-m", text])
+    if reached:
+        assert status == EXIT_INTERRUPTED
+    else:
+        assert status == EXIT_ERROR
+        _one_error_line(err)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.binary(max_size=300) | st.text(max_size=200).map(str.encode)
+       | st.recursive(st.none() | st.booleans() | st.floats() | st.text(max_size=5),
+                      lambda children: st.lists(children, max_size=3)
+                      | st.dictionaries(st.sampled_from(["model_dict", "model_type", "feature_names",
+                                                         "slopes", "intercepts", "model", "score_clip"]),
+                                        children, max_size=4),
+                      max_leaves=12).map(lambda value: json.dumps({"model_dict": value}).encode()))
+def test_any_model_file_is_a_model_or_a_clear_error(tiny_pair, tmp_path, capsys, monkeypatch, content):
+    _no_scoring(monkeypatch)
+    path = tmp_path / "random.json"
+    path.write_bytes(content)
+    status, _, err = _run(capsys, [*tiny_pair[2], "-m", f"path={path}"])
+    assert status == EXIT_ERROR
+    _one_error_line(err)
+
+
+# --- Output targets ---------------------------------------------------------------------------
+
+def test_an_output_directory_that_is_gone_after_scoring_keeps_the_document(tiny_pair, tmp_path, capsys,
+                                                                           monkeypatch):
+    """The -o directory removed while scoring: stdout gets the document, status 3."""
+    import shutil
+
+    from vmafref import scoring
+
+    out_dir = tmp_path / "results"
+    out_dir.mkdir()
+    real_score = scoring.score
+
+    def score_then_remove(*args, **kwargs):
+        result = real_score(*args, **kwargs)
+        shutil.rmtree(out_dir)
+        return result
+
+    monkeypatch.setattr("vmafref.scoring.score", score_then_remove)
+    status, out, err = _run(capsys, [*tiny_pair[2], "--json", "-o", str(out_dir / "out.json"), "-q"])
+    assert status == EXIT_OUTPUT_FAILED
+    assert "standard output" in _one_error_line(err)
+    assert json.loads(out)["pooled_metrics"]["vmaf"]["mean"] >= 0
