@@ -15,13 +15,15 @@ from vmafref.models.sidecar import canonical_json
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "model" / "tiny"
 pytestmark = pytest.mark.skipif(not (MODEL_DIR / "registry.json").exists(), reason="no registry committed yet")
-CHEAPEST = "learned_filter_v1"  # smallest smoke data and export
+CHEAPEST = "learned_filter_v1"  # smallest training set and export
 
 
 def _copy(tmp_path: Path) -> Path:
     for path in MODEL_DIR.iterdir():
         if path.is_file():
             shutil.copy2(path, tmp_path / path.name)
+    # The pinned training inputs travel with the registry: rebuilds read them.
+    shutil.copytree(MODEL_DIR / "training", tmp_path / "training")
     return tmp_path / "registry.json"
 
 

@@ -19,6 +19,7 @@ def _copy(tmp_path: Path) -> Path:
     for path in MODEL_DIR.iterdir():
         if path.is_file():
             shutil.copy2(path, tmp_path / path.name)
+    shutil.copytree(MODEL_DIR / "training", tmp_path / "training")
     return tmp_path / "registry.json"
 
 
@@ -45,6 +46,12 @@ def test_recorded_argv_names_every_byte_changing_option_and_no_folder():
     args = build_parser().parse_args(["train", "nr_metric_v1", "--batch-size", "8", "--learning-rate", "0.002"])
     assert train_argv(args) == ["train", "nr_metric_v1", "--seed", "0", "--batch-size", "8", "--learning-rate",
                                 "0.002", "--ship-gate", "0.95", "--budget", "0.01"]
+    # The training data is recorded when it is not the default corpus; the LOSO worker count
+    # never is (it cannot change a byte).
+    args = build_parser().parse_args(["train", "learned_filter_v1", "--data", "smoke", "--loso-workers", "2"])
+    argv = train_argv(args)
+    assert argv[-2:] == ["--data", "smoke"] and "--loso-workers" not in argv
+    assert train_argv(build_parser().parse_args(argv)) == argv
 
 
 @needs_registry

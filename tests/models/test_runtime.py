@@ -59,7 +59,26 @@ def test_luma_scaling_uses_the_full_bit_depth():
     assert luma_to_unit(np.array([[1023, 512]], np.uint16), 10)[0, 0] == 1.0
     assert unit_to_luma(np.array([0.0, 0.5, 1.0]), 10).tolist() == [0, 512, 1023]
     assert unit_to_luma(np.array([1.2, -0.1]), 8).dtype == np.uint8
-    assert nr_input(np.zeros((90, 160), np.uint8), 8).shape == (1, 1, 224, 224)
+
+
+@pytest.mark.parametrize("shape, crops", [((90, 160), 1), ((240, 320), 1), ((224, 224), 1), ((448, 300), 2),
+                                          ((1080, 1920), 4), ((300, 500), 2)])
+def test_nr_input_is_native_resolution_crops(shape, crops):
+    rng = np.random.default_rng(sum(shape))
+    frame = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    inputs = nr_input(frame, 8)
+    assert inputs.shape == (crops, 1, 224, 224) and inputs.dtype == np.float32
+    height, width = shape
+    if height >= 224 and width >= 224:
+        # Every crop is a window of the frame itself: no pixel is resampled.
+        rows, cols = (2 if height >= 448 else 1), (2 if width >= 448 else 1)
+        top, left = (height - 224 * rows) // 2, (width - 224 * cols) // 2
+        np.testing.assert_array_equal(inputs[0, 0], frame[top:top + 224, left:left + 224] / np.float32(255.0))
+    else:
+        # Padding reflects the frame: its own rows appear unchanged in the middle.
+        top = (224 - height) // 2
+        left = (224 - width) // 2
+        np.testing.assert_array_equal(inputs[0, 0, top:top + height, left:left + width], frame / np.float32(255.0))
 
 
 @pytest.mark.parametrize("luma, bitdepth, message", [
@@ -112,15 +131,15 @@ def test_fr_regressor_v2_takes_a_codec():
 
 
 @needs_registry
-def test_nr_metric_scores_like_flax_on_area_resized_frames():
+def test_nr_metric_scores_the_mean_of_its_native_crops_like_flax():
     _registered("nr_metric_v1")
     model = TinyModel.load("nr_metric_v1", device="auto", registry_path=REGISTRY)
     assert model.column_name == "nr_mos_score" and model.kind == "nr"
     rng = np.random.default_rng(3)
     frame = rng.integers(0, 1024, size=(448, 448), dtype=np.uint16)
-    expected = _flax("nr_metric_v1", (frame.reshape(224, 2, 224, 2).mean(axis=(1, 3)) / 1023.0)[None, None]
-                     .astype(np.float32))
-    assert model.score_frame(frame, 10) == pytest.approx(float(expected[0]), abs=1e-4)
+    quarters = (frame.reshape(2, 224, 2, 224).transpose(0, 2, 1, 3).reshape(4, 1, 224, 224) / 1023.0)
+    expected = _flax("nr_metric_v1", quarters.astype(np.float32))
+    assert model.score_frame(frame, 10) == pytest.approx(float(np.mean(expected)), abs=1e-4)
     calibrated = model.calibrated(model.score_frame(frame, 10))
     assert 0.0 <= calibrated <= 100.0
     with pytest.raises(RuntimeInputError, match="distorted luma"):

@@ -43,6 +43,10 @@ def train_argv(args: argparse.Namespace) -> list[str]:
         if value is not None:
             argv += [f"--{option.replace('_', '-')}", repr(value)]
     argv += ["--ship-gate", repr(args.ship_gate), "--budget", repr(args.budget)]
+    if getattr(args, "data", "corpus") != "corpus":
+        argv += ["--data", args.data]
+    if getattr(args, "features", None):
+        argv += ["--features", str(Path(args.features).resolve())]
     return argv
 
 
@@ -62,6 +66,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
         value = getattr(args, option)
         if value is not None:
             arguments += [f"--{option.replace('_', '-')}", repr(value)]
+    arguments += ["--data", getattr(args, "data", "corpus")]
+    if getattr(args, "features", None):
+        arguments += ["--features", str(Path(args.features).resolve())]
+    workers = getattr(args, "loso_workers", None)
+    if workers is None:
+        import os
+
+        workers = len(os.sched_getaffinity(0))
+    arguments += ["--loso-workers", str(max(1, workers))]
     if args.quiet:
         arguments.append("--quiet")
     return run_pinned(arguments)
@@ -109,7 +122,11 @@ def _cmd_quantize(args: argparse.Namespace) -> int:
     registry_path = _registry(args)
     verified = load(args.model, registry_path=registry_path)
     sidecar = verified.sidecar
-    dataset = data.smoke_dataset(args.model, sidecar["training"]["seed"])
+    recorded = sidecar["run_provenance"]["args"]
+    if recorded.get("data", "smoke") == "smoke":
+        dataset = data.smoke_dataset(args.model, sidecar["training"]["seed"])
+    else:
+        dataset = data.corpus_dataset(args.model, registry_path.parent / "training")
     standardizer = Standardizer.from_dict(sidecar) if sidecar["kind"] == "fr" else None
     names = nets.contract(args.model).input_names
     inputs = dict(zip(names, train.model_inputs(args.model, dataset, standardizer)))
@@ -156,6 +173,45 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    """Refit nr_metric_v1's fast-NR calibration on a corpus's NR crops (specs/models/evaluation.md §5)."""
+    import numpy as np
+
+    from vmafref.corpus import training_inputs as ti
+    from vmafref.models.allowlist import ModelArtifactError
+    from vmafref.models.pipeline import calibrate_nr
+    from vmafref.models.runtime import TinyModel
+
+    folder = Path(args.corpus)
+    try:
+        crops = ti.read_npy_xz(folder / ti.NR_INPUTS)
+        index = ti.read_csv(folder / ti.NR_INDEX)
+        teacher = np.asarray([float(row["vmaf"]) for row in index], dtype=np.float64)
+    except (ti.TrainingInputError, KeyError, ValueError) as error:
+        print(f"error: {folder} is not a resource-corpus folder with NR crops ({error})", file=sys.stderr)
+        return 2
+    if len(index) != len(crops):
+        print(f"error: {ti.NR_INDEX} has {len(index)} rows for {len(crops)} crops", file=sys.stderr)
+        return 2
+    try:
+        model = TinyModel.load(args.model, registry_path=_registry(args), device="cpu")
+    except (ModelArtifactError, OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    raw = np.asarray([model.score_frame(crop, 8) for crop in crops], dtype=np.float64)
+    fit = calibrate_nr(raw, teacher, min_samples=args.min_samples, min_plcc=args.min_plcc)
+    report = {"model": args.model, "corpus": folder.name, **fit}
+    text = json.dumps(report, indent=1, sort_keys=True)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    status = fit["calibration"]["quality_status"]
+    if status != "accepted":
+        print(f"calibration is weak: {'; '.join(fit['calibration']['quality_reasons'])}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Adds the model subcommands to the ``vmafref`` parser."""
     train = subparsers.add_parser("train", help="train, evaluate (LOSO), export, quantise and register a tiny network")
@@ -168,8 +224,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--budget", type=float, default=0.01, help="int8 PLCC-drop budget (default 0.01)")
     train.add_argument("--model-dir", default=None, help="model folder (default: model/tiny)")
     train.add_argument("--runs-dir", default=None, help="run folder for tables and plots (default: MODEL_DIR/runs)")
+    train.add_argument("--data", choices=("corpus", "smoke"), default="corpus",
+                       help="corpus (default): the pinned real-content inputs in MODEL_DIR/training; smoke: seeded "
+                            "synthetic data for testing the machinery (registered as smoke: true)")
+    train.add_argument("--features", metavar="PARQUET", default=None,
+                       help="fr_regressor_v1: train on a per-frame feature table in the Netflix-public layout "
+                            "(source, dis_basename, frame_index, vmaf, adm2 ... motion2) instead of the pinned corpus")
+    train.add_argument("--loso-workers", type=int, default=None,
+                       help="LOSO folds run in this many processes, each pinned to its own CPU (default: the CPUs "
+                            "this process may use); the results do not depend on it")
     train.add_argument("--quiet", action="store_true", help="no progress output")
     train.set_defaults(handler=_cmd_train)
+
+    calibrate = subparsers.add_parser("calibrate", help="fit the fast-NR calibration (NR output -> VMAF) on a corpus")
+    calibrate.add_argument("model", choices=("nr_metric_v1",))
+    calibrate.add_argument("--corpus", required=True, metavar="DIR",
+                           help="a resource-corpus folder (vmafref corpus build --preset resource) or model/tiny/training")
+    calibrate.add_argument("--min-samples", type=int, default=10, help="quality gate: fewest samples (default 10)")
+    calibrate.add_argument("--min-plcc", type=float, default=0.70, help="quality gate: lowest PLCC (default 0.70)")
+    calibrate.add_argument("--out", default=None, help="also write the fit as JSON")
+    calibrate.add_argument("--registry", default=None)
+    calibrate.set_defaults(handler=_cmd_calibrate)
 
     export = subparsers.add_parser("export", help="export a registered model's ONNX from its committed parameters")
     export.add_argument("model", choices=_MODEL_IDS)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import scipy.fft
@@ -42,6 +43,10 @@ __all__ = [
     "smoke_dataset",
     "synthetic_feature_table",
     "hash_seed",
+    "IMAGE_MODEL_SOURCES",
+    "mos_from_vmaf",
+    "corpus_dataset",
+    "feature_table_dataset",
 ]
 
 NUM_SOURCES = 9
@@ -193,16 +198,18 @@ def _conditions() -> list[tuple[str, int]]:
 # FR: features from vmafref's extractors, vmaf_v0.6.1 teacher
 
 
-def fr_feature_rows(reference: np.ndarray, distorted: np.ndarray) -> list[dict[str, float]]:
+def fr_feature_rows(reference: np.ndarray, distorted: np.ndarray, bitdepth: int = 8) -> list[dict[str, float]]:
     """Per-frame output keys of the fixed-point ``adm``, ``vif`` and ``motion`` extractors.
 
-    ``reference``/``distorted`` are uint8 ``[frames, height, width]`` clips.
+    ``reference``/``distorted`` are ``[frames, height, width]`` clips, uint8 for 8-bit and
+    uint16 for deeper ``bitdepth``.
     """
     from vmafref.features import get_extractor
 
     frames, height, width = reference.shape
     try:
-        extractors = [get_extractor(name)(width=width, height=height, bitdepth=8) for name in ("adm", "vif", "motion")]
+        extractors = [get_extractor(name)(width=width, height=height, bitdepth=bitdepth)
+                      for name in ("adm", "vif", "motion")]
     except (ImportError, AttributeError) as error:
         raise SmokeDataError(f"FR smoke data needs vmafref's adm/vif/motion extractors: {error}") from error
     rows: list[dict[str, float]] = [{} for _ in range(frames)]
@@ -336,3 +343,123 @@ def synthetic_feature_table(model_id: str, seed: int, rows_per_source: int = 40,
     return Dataset(model_id, inputs, target, sources, tuple(order),
                    {"codec": np.asarray([c or "unknown" for c in codecs])},
                    f"synthetic FR feature table (no extractors), seed {seed}")
+
+
+# --------------------------------------------------------------------------------------------
+# The pinned real-content corpus (model/tiny/training; specs/corpus/resource_corpus.md)
+
+#: Sources whose images train and evaluate nr_metric_v1 and learned_filter_v1: every
+#: vmaf_resource video and photograph except six of the eight BSDS images, and the six
+#: scikit-image photographs of natural scenes. The conv nets' leave-one-source-out costs one training per
+#: source (minutes each on one CPU core), so their set is smaller than the FR table's 34
+#: (specs/models/nr_metric_v1.md §5).
+IMAGE_MODEL_SOURCES: tuple[str, ...] = (
+    "src01", "sparks", "park_joy", "blue_sky", "kristen_and_sara", "archer", "dark_scene", "hall", "akiyo",
+    "bsds_100007", "bsds_100039", "img_1012576", "bikes", "seeking",
+    "astronaut", "camera", "chelsea", "coffee", "hubble", "rocket",
+)
+
+
+def mos_from_vmaf(vmaf: np.ndarray) -> np.ndarray:
+    r"""nr_metric_v1's MOS-like target: :math:`1 + 4 \cdot \mathrm{clip}(v, 0, 100) / 100` (1–5).
+
+    A documented linear map of the teacher, not a subjective rating (nr_metric_v1.md §5).
+    """
+    return 1.0 + 4.0 * np.clip(np.asarray(vmaf, dtype=np.float64), 0.0, 100.0) / 100.0
+
+
+def _float_column(rows: list[dict[str, str]], key: str) -> np.ndarray:
+    try:
+        return np.asarray([float(row[key]) for row in rows], dtype=np.float64)
+    except (KeyError, ValueError) as error:
+        raise SmokeDataError(f"feature table column {key!r} is missing or not numeric ({error})") from None
+
+
+def _corpus_fr(model_id: str, folder, **config) -> Dataset:
+    from vmafref.corpus import training_inputs as ti
+
+    cfg = resolve_config(model_id, **config)
+    order = CANONICAL6_FEATURES if model_id == "fr_regressor_v1" else FEATURE_SETS[cfg["feature_set"]]
+    rows = ti.read_csv(folder / ti.FR_TABLE)
+    features = np.stack([_float_column(rows, key) for key in order], axis=1)
+    codecs = [row["codec"] for row in rows]
+    inputs = {"features": features}
+    if cfg.get("num_codecs", 0):
+        inputs["codec_onehot"] = codec_onehot(codecs)
+    meta = {"codec": np.asarray(codecs), "condition": np.asarray([row["condition"] for row in rows]),
+            "kind": np.asarray([row["kind"] for row in rows])}
+    sources = np.asarray([row["source_id"] for row in rows])
+    return Dataset(model_id, inputs, _float_column(rows, "vmaf"), sources, tuple(order), meta,
+                   f"resource corpus feature table: {len(rows)} frames, {len(set(sources.tolist()))} real sources, "
+                   f"vmaf_v0.6.1 teacher")
+
+
+def _corpus_nr(folder) -> Dataset:
+    from vmafref.corpus import training_inputs as ti
+
+    crops = ti.read_npy_xz(folder / ti.NR_INPUTS)
+    index = ti.read_csv(folder / ti.NR_INDEX)
+    if len(index) != len(crops):
+        raise SmokeDataError(f"{ti.NR_INDEX} has {len(index)} rows for {len(crops)} crops")
+    keep = np.asarray([row["source_id"] in IMAGE_MODEL_SOURCES for row in index])
+    vmaf = _float_column(index, "vmaf")[keep]
+    frames = crops[keep].astype(np.float32)[:, None] / np.float32(255.0)
+    sources = np.asarray([row["source_id"] for row in index])[keep]
+    conditions = np.asarray([row["condition"] for row in index])[keep]
+    return Dataset("nr_metric_v1", {"input": frames}, mos_from_vmaf(vmaf), sources, None,
+                   {"condition": conditions, "vmaf": vmaf},
+                   f"resource corpus NR crops: {len(vmaf)} native 224x224 crops, {len(set(sources.tolist()))} real "
+                   f"sources, MOS-like target 1 + 4*vmaf/100")
+
+
+def _corpus_filter(folder) -> Dataset:
+    from vmafref.corpus import training_inputs as ti
+
+    crops = ti.read_npy_xz(folder / ti.FILTER_INPUTS)
+    index = ti.read_csv(folder / ti.FILTER_INDEX)
+    if len(index) != len(crops) or crops.ndim != 4 or crops.shape[1] != 3:
+        raise SmokeDataError(f"{ti.FILTER_INPUTS} has shape {crops.shape} for {len(index)} index rows")
+    keep = np.asarray([row["source_id"] in IMAGE_MODEL_SOURCES for row in index])
+    unit = crops[keep].astype(np.float32) / np.float32(255.0)
+    sources = np.asarray([row["source_id"] for row in index])[keep]
+    return Dataset("learned_filter_v1", {"input": unit[:, 1:2]}, unit[:, 0:1], sources, None,
+                   {"x264_crf38": unit[:, 2:3]},
+                   f"resource corpus filter crops: {len(sources)} 64x64 crops, {len(set(sources.tolist()))} real "
+                   f"sources, Gaussian blur 1.2 + Pillow JPEG 35")
+
+
+def corpus_dataset(model_id: str, folder, **config) -> Dataset:
+    """``model_id``'s training set from the pinned resource corpus in ``folder`` (checked
+    against its manifest first)."""
+    from vmafref.corpus import training_inputs as ti
+
+    if model_id not in MODEL_IDS:
+        raise ValueError(f"unknown model id {model_id!r}; known: {', '.join(MODEL_IDS)}")
+    folder = Path(folder)
+    ti.read_manifest(folder, verify=True)
+    if model_id.startswith("fr_regressor"):
+        return _corpus_fr(model_id, folder, **config)
+    resolve_config(model_id, **config)
+    return _corpus_nr(folder) if model_id == "nr_metric_v1" else _corpus_filter(folder)
+
+
+def feature_table_dataset(model_id: str, path) -> Dataset:
+    """fr_regressor_v1's training set from a per-frame feature table in the Netflix-public
+    layout (``vmafref.corpus.loaders.load_netflix_features``: ``source``, ``dis_basename``,
+    ``frame_index``, ``vmaf`` and the canonical-6 under short or ``integer_`` names).
+
+    ``source`` is the LOSO source id. Only the canonical-6 are in that layout, so the codec-aware
+    fr_regressor_v2 (12 features and a codec) cannot be trained from it.
+    """
+    from vmafref.corpus.loaders import load_netflix_features
+
+    if model_id != "fr_regressor_v1":
+        raise SmokeDataError(f"a Netflix-layout feature table holds the canonical-6 only; it trains fr_regressor_v1, "
+                             f"not {model_id}")
+    table = load_netflix_features(path)
+    return Dataset(model_id, {"features": table.features}, table.target,
+                   np.asarray([str(s) for s in table.source]), CANONICAL6_FEATURES,
+                   {"dis_basename": np.asarray([str(b) for b in table.dis_basename]),
+                    "frame_index": table.frame_index},
+                   f"feature table {Path(path).name}: {len(table)} frames, "
+                   f"{len(set(table.source.tolist()))} sources, vmaf column as the teacher")

@@ -16,12 +16,14 @@ import os
 import platform
 import sys
 
-__all__ = ["DEFAULT_MAX_ISA", "DeterminismError", "pin_process_for_determinism", "determinism_state"]
+__all__ = ["CPUS_BEFORE_PIN", "available_cpus", "DEFAULT_MAX_ISA", "DeterminismError", "pin_process_for_determinism", "determinism_state"]
 
 #: ISA ceiling for XLA's CPU code generation on x86-64. AVX2 is present on every x86-64 machine
 #: the project supports (specs/models/training_determinism.md §3).
 DEFAULT_MAX_ISA = "AVX2"
 _ISA_FLAG = "--xla_cpu_max_isa"
+#: Environment variable holding the CPUs a pinned process could use before it pinned itself.
+CPUS_BEFORE_PIN = "VMAFREF_CPUS_BEFORE_PIN"
 
 
 class DeterminismError(RuntimeError):
@@ -49,6 +51,8 @@ def pin_process_for_determinism(max_isa: str = DEFAULT_MAX_ISA) -> None:
             "pin_process_for_determinism() must run before jax is imported; call it first in the "
             "training process (see specs/models/training_determinism.md §2)")
     allowed = sorted(os.sched_getaffinity(0))
+    # Children that run LOSO folds in parallel pin themselves to the other CPUs the process had.
+    os.environ.setdefault(CPUS_BEFORE_PIN, ",".join(str(cpu) for cpu in allowed))
     os.sched_setaffinity(0, {allowed[0]})
     platforms = os.environ.get("JAX_PLATFORMS", "")
     if platforms and platforms != "cpu":
@@ -63,6 +67,16 @@ def pin_process_for_determinism(max_isa: str = DEFAULT_MAX_ISA) -> None:
         if not isa:
             flags.append(wanted)
         os.environ["XLA_FLAGS"] = " ".join(flags)
+
+
+def available_cpus() -> list[int]:
+    """The CPUs this process could use before it was pinned (its affinity when never pinned)."""
+    recorded = os.environ.get(CPUS_BEFORE_PIN, "")
+    try:
+        cpus = [int(cpu) for cpu in recorded.split(",") if cpu.strip()]
+    except ValueError:
+        cpus = []
+    return cpus or sorted(os.sched_getaffinity(0))
 
 
 def determinism_state() -> dict:

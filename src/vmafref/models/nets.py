@@ -33,6 +33,8 @@ from vmafref.models.codec import NUM_CODECS
 __all__ = [
     "MODEL_IDS",
     "CANONICAL6_FEATURES",
+    "SCORE_MIN",
+    "SCORE_MAX",
     "FULL_FEATURES",
     "FEATURE_SETS",
     "ModelContract",
@@ -80,6 +82,9 @@ FULL_FEATURES: tuple[str, ...] = (
 )
 
 FEATURE_SETS: dict[str, tuple[str, ...]] = {"canonical6": CANONICAL6_FEATURES, "full": FULL_FEATURES}
+
+#: The FR regressors' output range (vmaf_v0.6.1's clip), applied inside the graph.
+SCORE_MIN, SCORE_MAX = 0.0, 100.0
 
 #: Input side of nr_metric_v1 (specs/models/nr_metric_v1.md §2).
 NR_FRAME_SIZE = 224
@@ -197,7 +202,9 @@ class FRRegressor(nn.Module):
             if train and self.dropout > 0.0:
                 # Built only when training: an inference graph holds no Dropout node at all.
                 x = nn.Dropout(self.dropout, deterministic=False)(x)
-        score = jnp.squeeze(nn.Dense(1, name="score_head")(x), axis=1)
+        # The teacher's range is [0, 100]; clipping inside the graph keeps an input far outside
+        # the training data from producing a score no VMAF can have (fr_regressor_v1.md §4).
+        score = jnp.clip(jnp.squeeze(nn.Dense(1, name="score_head")(x), axis=1), SCORE_MIN, SCORE_MAX)
         if not self.variance:
             return {"score": score}
         logvar = jnp.squeeze(nn.Dense(1, name="logvar_head")(x), axis=1)

@@ -81,7 +81,8 @@ def _fr_graph(g: _Graph, p: dict, cfg: dict[str, Any], contract: nets.ModelContr
         x = g.op("Concat", [x, contract.input_names[1]], axis=1)
     for layer in range(cfg["depth"]):
         x = _gelu(g, _gemm(g, x, p[f"hidden_{layer}"]))
-    _squeeze_last(g, _gemm(g, x, p["score_head"]), "score")
+    score = _squeeze_last(g, _gemm(g, x, p["score_head"]), g._name("score_raw"))
+    g.op("Clip", [score, g.const(nets.SCORE_MIN, stem="min"), g.const(nets.SCORE_MAX, stem="max")], "score")
     if cfg["variance"]:
         _squeeze_last(g, _gemm(g, x, p["logvar_head"]), "score_logvar")
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from vmafref.models import data, evaluation, nets, params_io, quantize, train
+from vmafref.models import data, evaluation, gates, nets, params_io, plots, quantize, train
 from vmafref.models.allowlist import ModelArtifactError, enforce
 from vmafref.models.codec import CODEC_VOCAB, CODEC_VOCAB_VERSION
 from vmafref.models.export import export_onnx
@@ -87,6 +87,11 @@ class BuildOptions:
     ship_gate_plcc: float = evaluation.SHIP_GATE_PLCC
     budget_plcc: float = quantize.DEFAULT_BUDGET_PLCC
     required_lift: float = evaluation.V2_REQUIRED_LIFT
+    #: "corpus": the pinned real-content training inputs (model/tiny/training); "smoke": the
+    #: seeded synthetic sets of :mod:`vmafref.models.data`, for tests of the machinery.
+    data: str = "corpus"
+    #: A per-frame feature table (Netflix-public layout) to train fr_regressor_v1 on instead.
+    features: str | None = None
 
     def as_args(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -138,17 +143,74 @@ def _primary_output(model_id: str) -> str:
     return nets.contract(model_id).output_names[0]
 
 
-def _loso(options: BuildOptions, dataset: data.Dataset, progress: bool) -> evaluation.LosoResult:
-    config = _train_config(options)
+def _fit_predict_fold(options: BuildOptions, dataset: data.Dataset, train_rows: np.ndarray, test_rows: np.ndarray
+                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One LOSO fold: train on ``train_rows``, predict ``test_rows``; for the filter, also its
+    output on the held-out rows' other degradations (``dataset.meta`` planes such as
+    ``x264_crf38``)."""
     output = _primary_output(options.model_id)
+    fold = train.train(_train_config(options), dataset.select(train_rows), progress=False)
+    held_out = dataset.select(test_rows)
+    extra = {}
+    if options.model_id == "learned_filter_v1":
+        for key, planes in held_out.meta.items():
+            other = dataclasses.replace(held_out, inputs={"input": planes})
+            extra[key] = train.predict(options.model_id, fold.params, other)[output]
+    predicted = train.predict(options.model_id, fold.params, held_out, standardizer=fold.standardizer)[output]
+    return predicted, extra
+
+
+def _loso(options: BuildOptions, dataset: data.Dataset, progress: bool, *, training_dir: Path, workers: int = 1
+          ) -> tuple[evaluation.LosoResult, dict[str, np.ndarray]]:
+    """LOSO predictions (and the filter's extra outputs), folds run by ``workers`` pinned
+    processes when more than one (:mod:`vmafref.models.loso_workers`; same results)."""
+    folds: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
+    if workers > 1:
+        from vmafref.models.loso_workers import run_folds
+
+        report = (lambda source: print(f"[{options.model_id}] fold {source} done", file=sys.stderr, flush=True)
+                  ) if progress else None
+        folds = run_folds(options, training_dir, dataset.sources(), workers, progress=report)
+    ids = np.asarray(dataset.source_id)
+    extra = {key: np.full(value.shape, np.nan, np.float32) for key, value in dataset.meta.items()
+             if options.model_id == "learned_filter_v1"}
 
     def fit_predict(train_rows: np.ndarray, test_rows: np.ndarray) -> np.ndarray:
-        fold = train.train(config, dataset.select(train_rows), progress=False)
-        held_out = dataset.select(test_rows)
-        return train.predict(options.model_id, fold.params, held_out, standardizer=fold.standardizer)[output]
+        held_out = str(ids[test_rows[0]])
+        predicted, fold_extra = folds[held_out] if held_out in folds else _fit_predict_fold(
+            options, dataset, train_rows, test_rows)
+        for key, value in fold_extra.items():
+            extra[key][test_rows] = value
+        return predicted
 
-    return evaluation.run_loso(dataset.source_id, dataset.targets, fit_predict,
-                               ship_gate_plcc=options.ship_gate_plcc, progress=progress)
+    gate = options.ship_gate_plcc if options.model_id.startswith("fr_") or options.data == "smoke" else -1.0
+    result = evaluation.run_loso(dataset.source_id, dataset.targets, fit_predict, ship_gate_plcc=gate,
+                                 progress=progress and workers <= 1)
+    return result, extra
+
+
+def _training_dataset(options: BuildOptions, training_dir: Path) -> data.Dataset:
+    if options.features is not None:
+        return data.feature_table_dataset(options.model_id, options.features)
+    if options.data == "smoke":
+        return data.smoke_dataset(options.model_id, options.seed)
+    if options.data != "corpus":
+        raise ValueError(f"unknown training data {options.data!r}; known: corpus, smoke")
+    return data.corpus_dataset(options.model_id, training_dir)
+
+
+def _gate(options: BuildOptions, dataset: data.Dataset, loso: evaluation.LosoResult,
+          extra: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """The model's LOSO gate beside its baseline (:mod:`vmafref.models.gates`)."""
+    model_id, predictions = options.model_id, loso.predictions
+    if model_id.startswith("fr_"):
+        return gates.fr_gate(predictions, dataset.targets, dataset.source_id, dataset.inputs["features"],
+                             min_plcc=options.ship_gate_plcc)
+    if model_id == "nr_metric_v1":
+        return gates.nr_gate(predictions, dataset.targets, dataset.source_id, dataset.meta["condition"],
+                             dataset.meta["vmaf"])
+    report = {key: (extra[key], dataset.meta[key]) for key in extra}
+    return gates.filter_gate(predictions, dataset.inputs["input"], dataset.targets, dataset.source_id, report=report)
 
 
 def _write_run_folder(run_dir: Path, model_id: str, loso: evaluation.LosoResult, target_label: str) -> None:
@@ -248,14 +310,28 @@ def _nr_fr_vmaf(dataset: data.Dataset) -> np.ndarray:
     return np.asarray(scores, dtype=np.float64)
 
 
-def _target_label(model_id: str) -> str:
-    return {"nr_metric_v1": "MOS-like smoke target", "learned_filter_v1": "clean luma (pixels)"}.get(
-        model_id, "vmaf_v0.6.1 teacher")
+def _target_label(model_id: str, smoke: bool) -> str:
+    nr = "MOS-like smoke target" if smoke else "1 + 4 vmaf/100 (teacher on a MOS-like scale)"
+    return {"nr_metric_v1": nr, "learned_filter_v1": "clean luma (pixels)"}.get(model_id, "vmaf_v0.6.1 teacher")
+
+
+def _provenance_inputs(options: BuildOptions, training_dir: Path, data_digest: str) -> dict[str, str]:
+    """What the build read: the dataset's digest and, for the corpus, its manifest's sha256."""
+    if options.features is not None:
+        return {"feature_table": hashlib.sha256(Path(options.features).read_bytes()).hexdigest(),
+                "feature_table_dataset": data_digest}
+    if options.data == "smoke":
+        return {"smoke_dataset": data_digest}
+    from vmafref.corpus.training_inputs import MANIFEST
+
+    manifest = hashlib.sha256((training_dir / MANIFEST).read_bytes()).hexdigest()
+    return {"training_manifest": manifest, "corpus_dataset": data_digest}
 
 
 def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir: str | os.PathLike,
                 invocation: Invocation, registry_path: str | os.PathLike | None = None, register: bool = True,
-                progress: bool = True, recorded_evaluation: tuple[dict, dict | None] | None = None) -> BuildResult:
+                progress: bool = True, recorded_evaluation: tuple[dict, dict | None] | None = None,
+                training_dir: str | os.PathLike | None = None, loso_workers: int = 1) -> BuildResult:
     """Builds ``options.model_id`` (see the module docstring) into ``model_dir``.
 
     ``registry_path`` (default ``model_dir/registry.json``) is both where the entry goes and
@@ -267,6 +343,7 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
     model_id = options.model_id
     model_dir, runs_dir = Path(model_dir), Path(runs_dir)
     registry_path = Path(registry_path) if registry_path is not None else model_dir / "registry.json"
+    training_dir = Path(training_dir) if training_dir is not None else registry_path.parent / "training"
     run_dir = runs_dir / model_id
     contract = nets.contract(model_id)
     names = file_names(model_id)
@@ -275,19 +352,33 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
         if progress:
             print(f"[{model_id}] {message}", file=sys.stderr, flush=True)
 
-    dataset = data.smoke_dataset(model_id, options.seed)
+    smoke = options.data == "smoke"
+    dataset = _training_dataset(options, training_dir)
     data_digest = dataset_sha256(dataset)
-    say(f"smoke data: {len(dataset)} rows, {len(dataset.sources())} sources, sha256 {data_digest[:16]}")
+    say(f"{options.data} data: {len(dataset)} rows, {len(dataset.sources())} sources, sha256 {data_digest[:16]}")
 
     if recorded_evaluation is None:
-        loso_result = _loso(options, dataset, progress)
-        _write_run_folder(run_dir, model_id, loso_result, _target_label(model_id))
+        loso_result, extra = _loso(options, dataset, progress, training_dir=training_dir, workers=loso_workers)
+        _write_run_folder(run_dir, model_id, loso_result, _target_label(model_id, smoke))
         evaluation_block = loso_result.as_dict()
         say(f"LOSO PLCC {evaluation_block['plcc']['mean']:.4f} ± {evaluation_block['plcc']['std']:.4f}")
-        if not loso_result.passed:
+        if smoke:
+            passed = loso_result.passed
+            failure = (f"mean LOSO PLCC {loso_result.mean_plcc:.4f} is below the ship gate {options.ship_gate_plcc}")
+        else:
+            gate = _gate(options, dataset, loso_result, extra)
+            evaluation_block["gate"] = gate
+            evaluation_block["passed"] = passed = gate["passed"]
+            write_json_atomic(run_dir / "gate.json", gate)
+            plots.plot_gate_figures(model_id, dataset, loso_result, extra, run_dir)
+            for criterion in gate["criteria"]:
+                say(f"gate: {criterion['name']} = {criterion['value']} (needs {criterion['threshold']}) -> "
+                    f"{'pass' if criterion['passed'] else 'FAIL'}")
+            failure = "; ".join(f"{c['name']} is {c['value']} (needs {c['threshold']})"
+                                for c in gate["criteria"] if not c["passed"])
+        if not passed:
             raise evaluation.ShipGateError(
-                f"{model_id}: mean LOSO PLCC {loso_result.mean_plcc:.4f} is below the ship gate "
-                f"{options.ship_gate_plcc}; the registry is left untouched (fold table in {run_dir / 'loso_folds.md'})")
+                f"{model_id}: {failure}; the registry is left untouched (fold table in {run_dir / 'loso_folds.md'})")
         release = None
         if model_id == "fr_regressor_v2":
             decision = evaluation.release_gate(loso_result.mean_plcc, _baseline_plcc(registry_path, "fr_regressor_v1"),
@@ -374,19 +465,20 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
                          "eval_inputs": f"every row of the training data ({dataset.description})",
                          "int8_onnx": names["int8_onnx"] if quant.shipped else None,
                          "int8_sha256": digests.get("int8_onnx"), "shipped": quant.shipped},
-        "smoke": True,
+        "smoke": smoke,
         "license": LICENSE,
     }
     if contract.kind == "nr":
         raw = np.asarray(jax_outputs, dtype=np.float64)
-        calibration = calibrate_nr(raw, _nr_fr_vmaf(dataset))
+        teacher = np.asarray(dataset.meta["vmaf"], np.float64) if "vmaf" in dataset.meta else _nr_fr_vmaf(dataset)
+        calibration = calibrate_nr(raw, teacher)
         sidecar.update(calibration)
         say(f"calibration: slope {calibration['calibration_slope']}, intercept "
             f"{calibration['calibration_intercept']}, threshold {calibration['calibration_threshold']} "
             f"({calibration['calibration']['quality_status']})")
     sidecar["run_provenance"] = build_run_provenance(
         entrypoint=invocation.entrypoint, argv=invocation.argv, args=invocation.args, seed=options.seed,
-        inputs={"smoke_dataset": data_digest}, outputs=digests)
+        inputs=_provenance_inputs(options, training_dir, data_digest), outputs=digests)
     validate_sidecar(sidecar, where=names["sidecar"])
     sidecar_bytes = canonical_json(sidecar)
     files["sidecar"] = sidecar_bytes
@@ -400,7 +492,7 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
              "params_sha256": digests["params"], "int8_onnx": names["int8_onnx"] if quant.shipped else None,
              "int8_sha256": digests.get("int8_onnx"), "quant_plcc_drop": verdict.plcc_drop,
              "quant_budget_plcc": verdict.budget, "loso_plcc": evaluation_block["plcc"]["mean"], "license": LICENSE,
-             "smoke": True}
+             "smoke": smoke}
     if register:
         upsert_entry(registry_path, entry)
         say(f"registered in {registry_path.name}")
@@ -416,7 +508,9 @@ def _finite_or_none(value: float) -> float | None:
 def _preprocessing(kind: str) -> dict[str, str]:
     if kind == "nr":
         return {"picture": "distorted", "luma_scale": "x / (2**bitdepth - 1)",
-                "resize": "area 224x224 (coverage-weighted box average, aspect ratio not kept)", "scaler": "none"}
+                "resize": "none: 1, 2 or 4 native-resolution 224x224 crops centred in the frame (2 along an axis "
+                          "of at least 448), reflect-padded below 224; the frame's score is their mean output",
+                "scaler": "none"}
     if kind == "filter":
         return {"picture": "distorted", "luma_scale": "x / (2**bitdepth - 1)", "resize": "none (any HxW)",
                 "scaler": "none"}
@@ -440,7 +534,8 @@ def rebuild(model_id: str, *, registry_path: str | os.PathLike, source: str, out
         invocation = Invocation(provenance["entrypoint"], tuple(provenance["argv"]), recorded)
         reuse = None if source == "training-loso" else (sidecar["evaluation"], sidecar["release_gate"])
         result = build_model(options, model_dir=out_dir, runs_dir=out_dir / "runs", invocation=invocation,
-                             registry_path=registry_path, register=False, progress=False, recorded_evaluation=reuse)
+                             registry_path=registry_path, register=False, progress=False, recorded_evaluation=reuse,
+                             training_dir=registry_path.parent / "training")
         digests: dict[str, str | None] = {key: sha256_bytes(value) for key, value in result.files.items()}
         digests.setdefault("int8_onnx", None)
         return digests
@@ -454,7 +549,7 @@ def rebuild(model_id: str, *, registry_path: str | os.PathLike, source: str, out
     import onnx
 
     enforce(onnx.load_model_from_string(onnx_bytes), "fp32", what=f"{model_id} export")
-    dataset = data.smoke_dataset(model_id, options.seed)
+    dataset = _training_dataset(options, registry_path.parent / "training")
     standardizer = None
     if sidecar["kind"] == "fr":
         from vmafref.models.standardize import Standardizer
@@ -491,17 +586,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model-dir", required=True)
     parser.add_argument("--runs-dir", required=True)
     parser.add_argument("--argv-json", required=True)
+    parser.add_argument("--data", choices=("corpus", "smoke"), default="corpus")
+    parser.add_argument("--loso-workers", type=int, default=1)
+    parser.add_argument("--features", default=None)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     options = BuildOptions(model_id=args.model, seed=args.seed, epochs=args.epochs, batch_size=args.batch_size,
-                           learning_rate=args.learning_rate, ship_gate_plcc=args.ship_gate, budget_plcc=args.budget)
+                           learning_rate=args.learning_rate, ship_gate_plcc=args.ship_gate, budget_plcc=args.budget,
+                           data=args.data, features=args.features)
     invocation = Invocation("vmafref train", tuple(json.loads(args.argv_json)), options.as_args())
     try:
         result = build_model(options, model_dir=args.model_dir, runs_dir=args.runs_dir, invocation=invocation,
-                             progress=not args.quiet)
+                             progress=not args.quiet, loso_workers=args.loso_workers)
     except (evaluation.ShipGateError, ReleaseGateError) as error:
         print(f"REFUSED: {error}", file=sys.stderr)
         return 3
+    except (data.SmokeDataError, ValueError, OSError) as error:  # unreadable or wrong training data
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     entry = result.entry
     print(json.dumps({"id": entry["id"], "sha256": entry["sha256"], "int8_sha256": entry["int8_sha256"],
                       "loso_plcc": entry["loso_plcc"], "quant_plcc_drop": entry["quant_plcc_drop"]}, sort_keys=True))

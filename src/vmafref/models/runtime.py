@@ -14,10 +14,10 @@ Preprocessing is one shared definition (specs/models/evaluation.md §5 and
 specs/models/sidecar.md §4):
 
 * luma to [0, 1]: :math:`x / (2^{b} - 1)` for bit depth :math:`b` (no high-byte truncation);
-* NR frames: exact **area** resampling to 224×224 — output pixel :math:`(i, j)` is the mean of
-  the input over the rectangle it covers, input pixels weighted by their covered fraction,
-  computed as :math:`A_h X A_w^\top` in float64 (see :func:`area_resize`); the aspect ratio is
-  not kept (the frame is squashed to a square, as the network was trained);
+* NR frames: one, two or four **native-resolution** 224×224 crops centred in the frame (see
+  :func:`nr_input`), whose outputs are averaged: a resize to 224×224 would average away the
+  blocking and ringing the network has to see (:func:`area_resize` stays for the corpus
+  loaders' thumbnails);
 * FR features: picked by name in the sidecar's ``feature_order`` and standardised with its
   ``feature_mean``/``feature_std``.
 """
@@ -111,9 +111,27 @@ def area_resize(plane: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 def nr_input(dis_luma: np.ndarray, bitdepth: int) -> np.ndarray:
-    """The NR network's input ``[1, 1, 224, 224]`` float32 for one distorted luma plane."""
+    """The NR network's inputs ``[K, 1, 224, 224]`` float32 for one distorted luma plane.
+
+    Native-resolution crops, never a resize (specs/models/nr_metric_v1.md §2): a grid of
+    ``rows × cols`` abutting 224×224 crops centred in the frame, ``rows = 2`` when the frame is
+    at least 448 high (else 1), ``cols`` likewise for the width, so K is 1, 2 or 4. A frame
+    smaller than 224 in a dimension is reflect-padded to 224 there (centred). The frame's
+    score is the mean of the K outputs.
+    """
     unit = luma_to_unit(dis_luma, bitdepth)
-    return area_resize(unit, NR_INPUT_SIZE, NR_INPUT_SIZE).astype(np.float32)[None, None]
+    size = NR_INPUT_SIZE
+    height, width = unit.shape
+    pad_h, pad_w = max(0, size - height), max(0, size - width)
+    if pad_h or pad_w:
+        unit = np.pad(unit, ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)), mode="reflect"
+                      if min(height, width) > 1 else "edge")
+        height, width = unit.shape
+    rows, cols = (2 if height >= 2 * size else 1), (2 if width >= 2 * size else 1)
+    top, left = (height - rows * size) // 2, (width - cols * size) // 2
+    crops = [unit[top + r * size:top + (r + 1) * size, left + c * size:left + (c + 1) * size]
+             for r in range(rows) for c in range(cols)]
+    return np.stack(crops).astype(np.float32)[:, None]
 
 
 def select_providers(device: str) -> list[str]:
@@ -238,7 +256,8 @@ class TinyModel(_Base):
             if features is None:
                 raise RuntimeInputError(f"{self.model_id} is a full-reference regressor and needs the frame's features")
             feed = self.fr_input(features, codec)
-        value = float(np.asarray(self._run(feed)).ravel()[0])
+        # NR: the mean over the frame's crops (one value for FR).
+        value = float(np.mean(np.asarray(self._run(feed), dtype=np.float64).ravel()))
         if not np.isfinite(value):
             raise RuntimeInputError(f"{self.model_id} produced a non-finite score")
         return value

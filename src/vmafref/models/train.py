@@ -13,6 +13,7 @@ for the FR variance mode, L1 for the filter. Optimiser: AdamW (decoupled weight 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,13 +32,14 @@ from vmafref.models.standardize import Standardizer
 __all__ = ["TrainConfig", "TrainResult", "TrainingError", "DEFAULT_HYPERPARAMETERS", "train", "predict",
            "model_inputs", "regression_metrics"]
 
-#: Per-model defaults (the fork's recipes, specs/models/*.md §5): epochs, batch size,
-#: learning rate, weight decay.
+#: Per-model defaults: epochs, batch size, learning rate, weight decay. The fork's optimiser
+#: and loss for each network, with the step counts the resource corpus needs within the
+#: leave-one-source-out budget of two CPU cores (specs/models/*.md, "Training").
 DEFAULT_HYPERPARAMETERS: dict[str, dict[str, Any]] = {
-    "fr_regressor_v1": {"epochs": 30, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-5},
-    "fr_regressor_v2": {"epochs": 30, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-5},
-    "nr_metric_v1": {"epochs": 50, "batch_size": 64, "learning_rate": 1e-3, "weight_decay": 1e-4},
-    "learned_filter_v1": {"epochs": 200, "batch_size": 32, "learning_rate": 1e-4, "weight_decay": 0.0},
+    "fr_regressor_v1": {"epochs": 150, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-5},
+    "fr_regressor_v2": {"epochs": 150, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-5},
+    "nr_metric_v1": {"epochs": 12, "batch_size": 16, "learning_rate": 2e-3, "weight_decay": 1e-4},
+    "learned_filter_v1": {"epochs": 20, "batch_size": 16, "learning_rate": 1e-3, "weight_decay": 0.0},
 }
 
 
@@ -157,15 +159,47 @@ def predict(model_id: str, params, dataset: Dataset, *, standardizer: Standardiz
             batch_size: int = 256, **config) -> dict[str, np.ndarray]:
     """Run the model (inference mode) over ``dataset``; ``{output name: array}`` (numpy)."""
     arrays = model_inputs(model_id, dataset, standardizer, **config)
-    module = nets.build(model_id, **config)
     variables = {"params": jax.tree_util.tree_map(jnp.asarray, params["params"] if "params" in params else params)}
-    forward = jax.jit(lambda v, *xs: module.apply(v, *xs, train=False))
+    forward = _compiled_forward(model_id, tuple(sorted(config.items())))
     pieces: dict[str, list[np.ndarray]] = {}
     for start in range(0, len(dataset), batch_size):
         out = forward(variables, *[a[start:start + batch_size] for a in arrays])
         for name, value in out.items():
             pieces.setdefault(name, []).append(np.asarray(value))
     return {name: np.concatenate(values) for name, values in pieces.items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled_forward(model_id: str, model_config: tuple):
+    """The jitted inference function of one configuration (compiled once per process)."""
+    module = nets.build(model_id, **dict(model_config))
+    return jax.jit(lambda v, *xs: module.apply(v, *xs, train=False))
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled_step(model_id: str, model_config: tuple, learning_rate: float, weight_decay: float):
+    """The optimiser and the jitted update step of one configuration, made once per process.
+
+    Leave-one-source-out trains the same configuration once per fold; one jitted function
+    compiles once per batch shape instead of once per fold (tens of seconds for the conv nets).
+    Reuse cannot change a result: the compiled computation is the same.
+    """
+    config = dict(model_config)
+    module = nets.build(model_id, **config)
+    optimizer = optax.adamw(learning_rate, weight_decay=weight_decay)
+    loss_of = _loss_fn(model_id, bool(nets.resolve_config(model_id, **config).get("variance", False)))
+
+    @jax.jit
+    def step(params, opt_state, batch_inputs, batch_targets, key):
+        def objective(p):
+            out = module.apply({"params": p}, *batch_inputs, train=True, rngs={"dropout": key})
+            return loss_of(out, batch_targets)
+
+        loss, grads = jax.value_and_grad(objective)(params)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, loss
+
+    return optimizer, step
 
 
 def train(config: TrainConfig, dataset: Dataset, progress: bool = True) -> TrainResult:
@@ -193,20 +227,9 @@ def train(config: TrainConfig, dataset: Dataset, progress: bool = True) -> Train
     root = jax.random.key(hyper["seed"])
     init_key, shuffle_key, dropout_key = jax.random.split(root, 3)
     params = _start_at_target_mean(nets.init_params(model_id, init_key, **model_config)["params"], targets)
-    module = nets.build(model_id, **model_config)
-    optimizer = optax.adamw(hyper["learning_rate"], weight_decay=hyper["weight_decay"])
+    optimizer, step = _compiled_step(model_id, tuple(sorted(model_config.items())), hyper["learning_rate"],
+                                     hyper["weight_decay"])
     opt_state = optimizer.init(params)
-    loss_of = _loss_fn(model_id, bool(cfg.get("variance", False)))
-
-    @jax.jit
-    def step(params, opt_state, batch_inputs, batch_targets, key):
-        def objective(p):
-            out = module.apply({"params": p}, *batch_inputs, train=True, rngs={"dropout": key})
-            return loss_of(out, batch_targets)
-
-        loss, grads = jax.value_and_grad(objective)(params)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, loss
 
     n, batch = len(dataset), hyper["batch_size"]
     history: dict[str, list[float]] = {"step_loss": [], "epoch_loss": []}
