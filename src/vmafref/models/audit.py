@@ -2,15 +2,17 @@ r"""``vmafref audit``: rebuild registry entries in fresh processes and compare s
 
 For each audited model the parent process starts a **fresh** Python process whose first action
 is :func:`vmafref.models.determinism.pin_process_for_determinism` (one CPU, CPU platform, fixed
-XLA ISA ceiling), before numpy or jax is imported; it then runs this module's child entry. The child rebuilds the entry's files into a
+XLA ISA ceiling), before numpy or jax is imported (``python -m vmafref.models.pinned rebuild``);
+it then runs this module's child entry. The child rebuilds the entry's files into a
 temporary folder and reports their sha256; the parent compares them with the registry pins
 and reports every file as ``match`` or ``MISMATCH``. Any mismatch (or a child that fails)
 makes the audit fail.
 
 Two rebuild sources (specs/models/audit.md §2):
 
-* ``training`` (default): replay the recorded training provenance: regenerate the smoke data
-  from its seed, retrain (LOSO folds and final fit), export, quantise, calibrate and write the
+* ``training`` (default): replay the recorded training provenance: read the pinned training
+  inputs (``model/tiny/training``, checked against their manifest; smoke entries regenerate
+  theirs from the recorded seed), retrain (LOSO folds and final fit), export, quantise, calibrate and write the
   sidecar with the recorded invocation. Checks the parameters file, the fp32 ONNX, the int8
   twin and the sidecar.
 * ``params``: start from the committed parameters file (verified against its pin), export
@@ -41,17 +43,6 @@ SOURCES = ("training", "training-loso", "params")
 FILE_PINS = (("params", "params_sha256"), ("onnx", "sha256"), ("int8_onnx", "int8_sha256"),
              ("sidecar", "sidecar_sha256"))
 MANIFEST_NAME = "rebuilt.json"
-#: The child's first statements: pin the process before numpy or jax is imported, so that no
-#: numerical library sizes a thread pool for more than one CPU (as ``vmafref train`` does).
-_CHILD_BOOTSTRAP = (
-    "import sys\n"
-    "from vmafref.models.determinism import pin_process_for_determinism\n"
-    "pin_process_for_determinism()\n"
-    "from vmafref.models.audit import _child_main\n"
-    "sys.exit(_child_main(sys.argv[1:]))\n"
-)
-
-
 @dataclasses.dataclass(frozen=True)
 class FileCheck:
     model_id: str
@@ -85,7 +76,7 @@ def rebuild_in_fresh_process(model_id: str, *, registry_path: Path, source: str,
     that parallel rebuilds do not share a core. Raises ``RuntimeError`` with the child's
     stderr tail when it fails.
     """
-    command = [sys.executable, "-c", _CHILD_BOOTSTRAP, "--child", model_id, "--registry",
+    command = [sys.executable, "-m", "vmafref.models.pinned", "rebuild", "--child", model_id, "--registry",
                str(registry_path), "--from", source, "--out", str(out_dir)]
     restrict = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
     completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False,

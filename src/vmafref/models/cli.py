@@ -20,18 +20,11 @@ __all__ = ["register", "run_pinned", "train_argv"]
 
 _MODEL_IDS = ("fr_regressor_v1", "fr_regressor_v2", "nr_metric_v1", "learned_filter_v1")
 
-_PINNED_BOOTSTRAP = (
-    "import sys\n"
-    "from vmafref.models.determinism import pin_process_for_determinism\n"
-    "pin_process_for_determinism()\n"
-    "from vmafref.models.pipeline import main\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
-
-
 def run_pinned(arguments: Sequence[str]) -> int:
-    """Runs :func:`vmafref.models.pipeline.main` with ``arguments`` in a fresh pinned process."""
-    return subprocess.run([sys.executable, "-c", _PINNED_BOOTSTRAP, *arguments], check=False).returncode
+    """Runs :func:`vmafref.models.pipeline.main` with ``arguments`` in a fresh process that pins
+    itself first (``python -m vmafref.models.pinned build``)."""
+    return subprocess.run([sys.executable, "-m", "vmafref.models.pinned", "build", *arguments],
+                          check=False).returncode
 
 
 def train_argv(args: argparse.Namespace) -> list[str]:
