@@ -152,3 +152,105 @@ def test_public_preset_plans_ten_sources_four_codecs():
     assert {t.encoder for t in tasks} == {"libx264", "libx265", "libvpx-vp9", "libsvtav1"}
     tasks, skipped = plan_cells(preset, scorer="vmafref", encoders=frozenset({"libx264"}))
     assert skipped == ["libx265", "libvpx-vp9", "libsvtav1"] and len(tasks) == 30
+
+
+def test_a_torn_manifest_is_repaired_and_never_glues_records(reference_build, tmp_path):
+    shutil.copytree(reference_build / "rows", tmp_path / "rows")
+    shutil.copy(reference_build / "plan.json", tmp_path / "plan.json")
+    lines = (reference_build / "manifest.jsonl").read_text().splitlines()
+    (tmp_path / "manifest.jsonl").write_text("\n".join(lines[:2]) + '\n{"row_key": "frac')
+    summary = build("tiny", tmp_path, scorer=FAKE_SCORER, workers=1, progress=False)
+    assert summary.manifest_repaired and summary.ok
+    records = [json.loads(line) for line in (tmp_path / "manifest.jsonl").read_text().splitlines()]
+    assert sorted(r["row_key"] for r in records) == sorted(json.loads(line)["row_key"] for line in lines)
+
+
+def test_append_after_a_torn_line_starts_a_new_line(tmp_path):
+    from vmafref.corpus.build import _append_manifest, _read_manifest
+
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text('{"row_key": "a", "sha256": "1"}\n{"row_key": "b", "sha')
+    _append_manifest(manifest, "c", "3")
+    records, damaged = _read_manifest(manifest)
+    assert records == {"a": "1", "c": "3"} and damaged
+
+
+def test_an_edited_row_file_is_redone(reference_build, tmp_path):
+    shutil.copytree(reference_build / "rows", tmp_path / "rows")
+    shutil.copy(reference_build / "plan.json", tmp_path / "plan.json")
+    shutil.copy(reference_build / "manifest.jsonl", tmp_path / "manifest.jsonl")
+    target = sorted((tmp_path / "rows").glob("*.json"))[0]
+    row = json.loads(target.read_text())
+    row["encode"]["size_bytes"] += 1  # still schema-valid, no longer what the build wrote
+    target.write_text(json.dumps(row, sort_keys=True) + "\n")
+    summary = build("tiny", tmp_path, scorer=FAKE_SCORER, workers=1, progress=False)
+    assert summary.redone == [target.stem] and summary.completed == 1 and summary.resumed == 5
+    assert (tmp_path / "corpus.jsonl").read_bytes() == (reference_build / "corpus.jsonl").read_bytes()
+
+
+def test_validate_refuses_inconsistent_out_of_range_and_duplicate_rows(reference_build, tmp_path, capsys):
+    from vmafref.cli import main
+    from vmafref.corpus.rows import dumps_row
+
+    rows = list(read_jsonl(reference_build / "corpus.jsonl"))
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(dumps_row(r) + "\n" for r in rows))
+    assert main(["corpus", "validate", str(good)]) == 0
+
+    contradicting = json.loads(dumps_row(rows[0]))
+    contradicting["teacher"]["pooled"]["mean"] += 5.0
+    negative = json.loads(dumps_row(rows[0]))
+    negative["teacher"]["per_frame"][0] = -50.0
+    for name, row, message in (("mean.jsonl", contradicting, "pool to"), ("range.jsonl", negative, "range")):
+        path = tmp_path / name
+        path.write_text(dumps_row(row) + "\n")
+        assert main(["corpus", "validate", str(path)]) == 1
+        assert message in capsys.readouterr().err
+    duplicated = tmp_path / "dup.jsonl"
+    duplicated.write_text(dumps_row(rows[0]) + "\n" + dumps_row(rows[0]) + "\n")
+    assert main(["corpus", "validate", str(duplicated)]) == 1
+    assert "repeats row_key" in capsys.readouterr().err
+
+
+def test_validate_reports_a_truncated_parquet(reference_build, tmp_path, capsys):
+    from vmafref.cli import main
+    from vmafref.corpus.rows import write_parquet
+
+    path = tmp_path / "corpus.parquet"
+    write_parquet(path, read_jsonl(reference_build / "corpus.jsonl"))
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert main(["corpus", "validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "not a readable Parquet file" in err and "Traceback" not in err
+
+
+def test_pool_workers_die_with_a_killed_coordinator(tmp_path):
+    """A coordinator killed outright takes its pool workers with it (no orphans for minutes)."""
+    script = tmp_path / "coordinator.py"
+    script.write_text(
+        "import multiprocessing, os, sys, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from vmafref.workers import die_with_parent\n"
+        "def work(_):\n"
+        "    print(os.getpid(), flush=True)\n"
+        "    time.sleep(120)\n"
+        "if __name__ == '__main__':\n"
+        "    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn'), initializer=die_with_parent)\n"
+        "    pool.submit(work, 0)\n"
+        "    time.sleep(120)\n")
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    worker = int(process.stdout.readline())
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+            state = Path(f"/proc/{worker}/stat").read_text().split(")")[-1].split()[0]
+        except (ProcessLookupError, FileNotFoundError):
+            return
+        if state in ("Z", "X"):  # dead, waiting to be reaped by whoever adopted it
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    pytest.fail("the pool worker outlived its coordinator")

@@ -162,21 +162,46 @@ class BuildSummary:
     backend: str = "pool"
     elapsed_s: float = 0.0
     corpus: str = ""
+    #: Row files that were valid but did not hash to their manifest record, and were redone.
+    redone: list[str] = field(default_factory=list)
+    #: Whether the manifest held torn or unreadable lines (it was rewritten without them).
+    manifest_repaired: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
 
-def _read_manifest(path: Path) -> set[str]:
-    keys = set()
+def _read_manifest(path: Path) -> tuple[dict[str, str], bool]:
+    """``({row_key: sha256}, damaged)``: the last valid record of each key, and whether any
+    line was torn (a kill mid-append) or otherwise unreadable."""
+    records: dict[str, str] = {}
+    damaged = False
     if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return records, True
+        damaged = bool(text) and not text.endswith("\n")
+        for line in text.splitlines():
+            if not line.strip():
+                continue
             try:
-                keys.add(json.loads(line)["row_key"])
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue  # a line torn by a kill mid-append
-    return keys
+                record = json.loads(line)
+                key, digest = record["row_key"], record["sha256"]
+                if not (isinstance(key, str) and isinstance(digest, str)):
+                    raise TypeError
+            except (json.JSONDecodeError, KeyError, TypeError, RecursionError):
+                damaged = True  # a torn line, or two records glued together by an older build
+                continue
+            records[key] = digest
+    return records, damaged
+
+
+def _rewrite_manifest(path: Path, records: dict[str, str]) -> None:
+    """The manifest repaired: one clean line per valid record, written atomically."""
+    atomic_write_text(path, "".join(json.dumps({"row_key": k, "sha256": d}, sort_keys=True) + "\n"
+                                    for k, d in sorted(records.items())))
 
 
 def _row_file_ok(path: Path, key: str) -> bool:
@@ -189,8 +214,14 @@ def _row_file_ok(path: Path, key: str) -> bool:
 
 
 def _append_manifest(path: Path, key: str, digest: str) -> None:
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"row_key": key, "sha256": digest}, sort_keys=True) + "\n")
+    with open(path, "a+b") as handle:
+        # A line torn by a kill must not swallow the next record: start on a fresh line.
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() > 0:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                handle.write(b"\n")
+        handle.write((json.dumps({"row_key": key, "sha256": digest}, sort_keys=True) + "\n").encode("utf-8"))
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -212,7 +243,10 @@ class _PoolBackend:
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: the coordinator may hold JAX threads, which fork would copy half-alive.
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        from vmafref.workers import die_with_parent
+
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=die_with_parent)
 
     def submit(self, fn: Callable[[CellTask], Any], task: CellTask, attempt: int) -> Any:
         from concurrent.futures.process import BrokenProcessPool
@@ -296,16 +330,25 @@ def build(preset: str | BuildPreset, out_dir: str | os.PathLike[str], *, scorer:
         atomic_write_text(plan_path, json.dumps(record, indent=1, sort_keys=True) + "\n")
 
     manifest = out / "manifest.jsonl"
-    listed = _read_manifest(manifest)
+    listed, damaged = _read_manifest(manifest)
+    if damaged:
+        _rewrite_manifest(manifest, listed)
     done: set[str] = set()
+    redo: list[str] = []
     for task in tasks:
         path = rows_dir / f"{task.key}.json"
         if path.exists() and _row_file_ok(path, task.key):
+            digest = sha256_file(path)
+            if task.key in listed and listed[task.key] != digest:
+                # Valid, but not the bytes the build wrote: edited or replaced since. Redo it.
+                path.unlink()
+                redo.append(task.key)
+                continue
             done.add(task.key)
             if task.key not in listed:  # the row landed but the coordinator died before the manifest line
-                _append_manifest(manifest, task.key, sha256_file(path))
+                _append_manifest(manifest, task.key, digest)
     summary = BuildSummary(preset=preset.name, out_dir=str(out), planned=len(tasks), resumed=len(done),
-                           skipped_encoders=skipped)
+                           skipped_encoders=skipped, redone=redo, manifest_repaired=damaged)
     pending_tasks = [task for task in tasks if task.key not in done]
     if max_new_rows is not None:
         pending_tasks = pending_tasks[:max_new_rows]

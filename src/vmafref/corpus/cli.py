@@ -111,6 +111,11 @@ def _build(args: argparse.Namespace) -> int:
         return 2
     print(f"{summary.preset}: {summary.resumed} rows already done, {summary.completed} new, "
           f"{len(summary.failed)} failed of {summary.planned} planned ({summary.backend}, {summary.elapsed_s:.1f} s)")
+    if summary.manifest_repaired:
+        print("manifest.jsonl held torn or unreadable lines; rewritten without them")
+    if summary.redone:
+        print(f"redone {len(summary.redone)} row file(s) that did not hash to their manifest record: "
+              f"{', '.join(summary.redone[:5])}{' ...' if len(summary.redone) > 5 else ''}")
     if summary.skipped_encoders:
         print(f"skipped encoders missing from this ffmpeg: {', '.join(summary.skipped_encoders)}")
     for failure in summary.failed:
@@ -165,10 +170,22 @@ def _validate(args: argparse.Namespace) -> int:
 
     status = 0
     for path in args.files:
+        seen: dict[str, int] = {}
         try:
-            count = sum(1 for _ in read_rows(path))
-        except (CorpusRowError, OSError) as error:
+            count = 0
+            for count, row in enumerate(read_rows(path), start=1):
+                key = row["row_key"]
+                if key in seen:
+                    raise CorpusRowError(f"{path}: row {count} repeats row_key {key!r} (first at row {seen[key]})")
+                seen[key] = count
+        except (CorpusRowError, OSError, UnicodeDecodeError, RecursionError) as error:
             print(f"invalid: {error}", file=sys.stderr)
+            status = 1
+            continue
+        except Exception as error:  # a damaged Parquet file: pyarrow raises its own error types
+            if type(error).__module__.split(".")[0] != "pyarrow":
+                raise
+            print(f"invalid: {path}: not a readable Parquet file ({error})", file=sys.stderr)
             status = 1
             continue
         print(f"{path}: {count} valid rows")

@@ -232,7 +232,9 @@ def build_resource_corpus(resource_root: str | os.PathLike | None, out: str | os
         bar = tqdm(total=len(chosen), initial=len(chosen) - len(todo), desc="resource corpus", unit="source")
     if todo:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
+        from vmafref.workers import die_with_parent
+
+        with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, initializer=die_with_parent) as pool:
             futures = {pool.submit(_worker, i, str(root) if root else None): i for i in todo}
             for future in as_completed(futures):
                 result = future.result()

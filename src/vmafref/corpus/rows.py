@@ -108,6 +108,7 @@ def validate_row(row: Mapping[str, Any], *, where: str = "row") -> None:
     for name, values in series.items():
         if len(values) != frame_count:
             raise CorpusRowError(f"{where}: {name} has {len(values)} values but source.frame_count is {frame_count}")
+    _check_consistency(row, where)
     encode, source = row["encode"], row["source"]
     expected_key = f"{source['name']}__{encode['encoder']}__{encode['preset']}__crf{encode['crf']}"
     if row["row_key"] != expected_key:
@@ -119,6 +120,40 @@ def validate_row(row: Mapping[str, Any], *, where: str = "row") -> None:
             raise CorpusRowError(f"{where}: fr_from_nr is true but no decode_source command is recorded")
     elif row["nr_source"] is not None or row["nr_mos"] is not None or row["nr_extra"] is not None:
         raise CorpusRowError(f"{where}: nr_source, nr_mos and nr_extra must be null when fr_from_nr is false")
+
+
+#: Tolerance of a pooled statistic against the one recomputed from the per-frame values:
+#: libvmaf's CLI prints both at six decimals, so they may disagree by a few 1e-7; a
+#: contradiction is far larger.
+POOLED_ATOL = 1e-5
+POOLED_RTOL = 1e-9
+
+
+def _check_consistency(row: Mapping[str, Any], where: str) -> None:
+    """Values in range and every pooled block the pooling of its own per-frame values."""
+    teacher = row["teacher"]["per_frame"]
+    low = min(teacher, default=0.0)
+    high = max(teacher, default=0.0)
+    if low < 0.0 or high > 100.0:
+        raise CorpusRowError(f"{where}: teacher.per_frame holds {low if low < 0.0 else high}, outside "
+                             f"vmaf_v0.6.1's range [0, 100]")
+    for key, values in row["features"]["per_frame"].items():
+        if values and min(values) < 0.0:
+            raise CorpusRowError(f"{where}: features.per_frame.{key} holds {min(values)}; the feature is never negative")
+    blocks = [("teacher", teacher, row["teacher"]["pooled"])]
+    blocks += [(f"features.{key}", values, row["features"]["pooled"].get(key))
+               for key, values in row["features"]["per_frame"].items()]
+    for name, values, pooled in blocks:
+        if not values or not isinstance(pooled, Mapping):
+            continue
+        expected = pooled_stats(values)
+        for method in ("mean", "min", "max", "harmonic_mean", "std"):
+            if method not in pooled:
+                continue
+            got, want = float(pooled[method]), expected[method]
+            if abs(got - want) > POOLED_ATOL + POOLED_RTOL * abs(want):
+                raise CorpusRowError(f"{where}: {name}.pooled.{method} is {got!r}, but its per-frame values "
+                                     f"pool to {want!r}")
 
 
 def pooled_stats(values: Sequence[float], pooled: Mapping[str, float] | None = None) -> dict[str, float]:

@@ -25,6 +25,9 @@ _STATE: dict[str, Any] = {}
 
 
 def _initialise(cpus, options_fields: dict, training_dir: str) -> None:
+    from vmafref.workers import die_with_parent
+
+    die_with_parent()
     cpu = cpus.get()
     os.sched_setaffinity(0, {cpu})
     pin_process_for_determinism()
