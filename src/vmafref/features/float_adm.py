@@ -267,21 +267,38 @@ def _csf_stage(decoupled, rfactors: tuple, faithful: bool):
     return jnp.stack(out, axis=-5)
 
 
-def _cube_stage(bands, decoupled, csf_flt, rfactors: tuple, region: tuple, faithful: bool):
-    """The nine cubed terms over the score region (..., 9, rh, rw): den h,v,d; num h,v,d; aim h,v,d."""
+def _masked_terms(bands, decoupled, csf_flt, rfactors: tuple, region: tuple, faithful: bool):
+    """The masking thresholds and the nine terms that are cubed, over the score region.
+
+    Returns ``(thresholds, terms)``: ``thresholds`` = (threshold of the num terms, made from the
+    additive bands; threshold of the aim terms, made from the restored bands), each (..., rh, rw);
+    ``terms`` = den h, v, d (``|rfactor * ref band|``), num h, v, d (``max(|rfactor * restored| - thr, 0)``),
+    aim h, v, d (``max(|rfactor * additive| - thr, 0)``). See specs/float_adm.md §6.
+    :func:`_cube_stage` cubes the terms; the teaching API (:mod:`vmafref.teaching.float_adm`)
+    shows them.
+    """
     arith = Arith(bands, faithful)
     top, bottom, left, right = region
     crop = lambda x: x[..., top:bottom, left:right]  # noqa: E731
     ref_hvd = _hvd(bands[..., 0, :, :, :, :])
     terms = [jnp.abs(arith.mul(jnp.asarray(rf, band.dtype), crop(band))) for rf, band in zip(rfactors, ref_hvd)]
+    thresholds = []
     for which in range(2):  # num: restored masked by additive; aim: additive masked by restored
         signal = decoupled[..., which, :, :, :]
         mask = csf_flt[..., which, :, :, :, :]
         thr = _threshold(tuple(mask[..., 0, i, :, :] for i in range(3)),
                          tuple(mask[..., 1, i, :, :] for i in range(3)), arith, region)
+        thresholds.append(thr)
         for i, rf in enumerate(rfactors):
             x = jnp.abs(arith.mul(crop(signal[..., i, :, :]), jnp.asarray(rf, signal.dtype))) - thr
             terms.append(jnp.where(x < 0, jnp.zeros_like(x), x))
+    return tuple(thresholds), terms
+
+
+def _cube_stage(bands, decoupled, csf_flt, rfactors: tuple, region: tuple, faithful: bool):
+    """The nine cubed terms over the score region (..., 9, rh, rw): den h,v,d; num h,v,d; aim h,v,d."""
+    arith = Arith(bands, faithful)
+    _, terms = _masked_terms(bands, decoupled, csf_flt, rfactors, region, faithful)
     return jnp.stack([_cube(t, arith) for t in terms], axis=-3)
 
 
@@ -292,23 +309,36 @@ _csf_stage_jit = jax.jit(_csf_stage, static_argnames=("rfactors", "faithful"))
 _cube_stage_jit = jax.jit(_cube_stage, static_argnames=("rfactors", "region", "faithful"))
 
 
-def _adm_scales(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int):
+def _adm_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int):
+    """Yield, scale by scale, the outputs of each compiled stage as a dict.
+
+    ``bands`` (..., 2 images, 2, 2, h, w) from the DWT, ``decoupled`` (..., 2, 3, h, w) restored
+    and additive h, v, d, ``csf_flt`` (..., 2, 2, 3, h, w) of the two masks, ``cubes``
+    (..., 9, rh, rw), with the scale's ``rfactors`` and score ``region``. The production sums
+    (:func:`_adm_scales`) and the teaching API read the same stages.
+    """
     height, width = ref.shape[-2], ref.shape[-1]
     if height < _MIN_SIZE or width < _MIN_SIZE:
         raise FrameSizeError(f"float_adm needs frames of at least {_MIN_SIZE}x{_MIN_SIZE}, got {width}x{height}")
     pair = jnp.stack([ref, dis], axis=-3)
-    sums = []
     for scale in range(4):
         bands = _dwt2(pair, faithful)  # (..., 2 images, 2, 2, h, w)
         h, w = bands.shape[-2], bands.shape[-1]
         factor1, factor2 = adm_csf_factors(scale, view_dist, display_height)
         rfactors = (float(factor1), float(factor1), float(factor2))
+        region = (*_region(h), *_region(w))
         decoupled, pair = _decouple_stage_jit(bands, faithful=faithful, gain_limit=float(gain_limit))
         csf_flt = _csf_stage_jit(decoupled, rfactors=rfactors, faithful=faithful)
-        cubes = _cube_stage_jit(bands, decoupled, csf_flt, rfactors=rfactors, region=(*_region(h), *_region(w)),
-                                faithful=faithful)
-        # The ordered sum is compiled apart: fused into the scan, the cubes are computed far slower.
-        sums.append(sequential_total(cubes, faithful))
+        cubes = _cube_stage_jit(bands, decoupled, csf_flt, rfactors=rfactors, region=region, faithful=faithful)
+        yield {"bands": bands, "decoupled": decoupled, "csf_flt": csf_flt, "cubes": cubes, "rfactors": rfactors,
+               "region": region}
+
+
+def _adm_scales(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int):
+    # The ordered sum is compiled apart: fused into the scan, the cubes are computed far slower.
+    sums = [sequential_total(stage["cubes"], faithful)
+            for stage in _adm_scale_stages(ref, dis, faithful=faithful, gain_limit=gain_limit, view_dist=view_dist,
+                                           display_height=display_height)]
     return jnp.stack(sums, axis=-2)
 
 

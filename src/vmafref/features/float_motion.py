@@ -35,6 +35,7 @@ from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
 
 __all__ = [
     "FloatMotionExtractor",
+    "absolute_difference",
     "float_motion_blur",
     "float_motion_differentiable",
     "float_motion_sad",
@@ -63,10 +64,15 @@ def float_motion_blur(frame, *, filter_size: int = 5, faithful: bool = True):
     return reflect101_filter(frame, motion_filter(filter_size), Arith(frame, faithful))
 
 
+def absolute_difference(blurred_a, blurred_b):
+    """``|a - b|`` per pixel, the map whose mean is the motion score (``motion.c:48-97``)."""
+    return jnp.abs(blurred_a - blurred_b)
+
+
 def float_motion_sad(blurred_a, blurred_b, *, faithful: bool = True):
     """``vmaf_image_sad_c`` (``motion.c:48-97``): ``(sum_rows sum_cols |a - b|) / (w * h)`` in float."""
     height, width = blurred_a.shape[-2], blurred_a.shape[-1]
-    total = sequential_total(jnp.abs(blurred_a - blurred_b), faithful)
+    total = sequential_total(absolute_difference(blurred_a, blurred_b), faithful)
     # Guarded so that XLA cannot turn the division by a constant into a multiplication.
     count = Arith(blurred_a, faithful).round(jnp.asarray(np.float32(width * height), total.dtype))
     return total / count

@@ -92,8 +92,17 @@ def log2f_approx(x, arith: Arith):
     return jnp.where(x == 0, -jnp.inf, log_base + value)
 
 
-def _statistic(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigma_nsq: float):
-    """Per-pixel ``num`` and ``den`` of ``vif_statistic_s`` (``vif_tools.c:202-316``)."""
+def _statistic_terms(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigma_nsq: float) -> dict:
+    """Every per-pixel term of ``vif_statistic_s`` (``vif_tools.c:202-316``), by name.
+
+    From the filtered moments ``mu1 = f*x``, ``mu2 = f*y``, ``xx = f*(x*x)``, ``yy``, ``xy``:
+    ``sigma1_sq = max(xx - mu1^2, 0)``, ``sigma2_sq``, ``sigma12 = xy - mu1*mu2``,
+    ``g = sigma12 / (sigma1_sq + eps)`` and ``sv_sq = sigma2_sq - g*sigma12`` after the
+    low-variance and negative-gain rules, then ``num = log2(1 + g^2 sigma1_sq / (sv_sq + nsq))``
+    and ``den = log2(1 + sigma1_sq / nsq)`` (specs/float_vif.md §3). ``sigma1_sq``, ``g`` and
+    ``sv_sq`` are the values the logarithms see. :func:`_statistic` keeps ``num`` and ``den``;
+    the teaching API (:mod:`vmafref.teaching.float_vif`) shows the rest.
+    """
     faithful = arith.faithful
     sigma1_sq = xx - arith.mul(mu1, mu1)
     sigma2_sq = yy - arith.mul(mu2, mu2)
@@ -135,7 +144,14 @@ def _statistic(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigma_nsq:
     low = sigma1_sq < sigma_nsq
     num = jnp.where(low, 1.0 - arith.mul(sigma2_sq, jnp.asarray(sigma_max_inv, sigma2_sq.dtype)), num)
     den = jnp.where(low, jnp.ones_like(den), den)
-    return num, den
+    return {"sigma1_sq": sigma1_sq, "sigma2_sq": sigma2_sq, "sigma12": sigma12, "g": g, "sv_sq": sv_sq,
+            "num": num, "den": den}
+
+
+def _statistic(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigma_nsq: float):
+    """Per-pixel ``num`` and ``den`` of ``vif_statistic_s`` (``vif_tools.c:202-316``)."""
+    terms = _statistic_terms(mu1, mu2, xx, yy, xy, arith, gain_limit, sigma_nsq)
+    return terms["num"], terms["den"]
 
 
 def _check_size(height: int, width: int) -> None:
@@ -160,17 +176,19 @@ _product_jit = jax.jit(_product, static_argnames=("faithful",))
 _statistic_maps_jit = jax.jit(_statistic_maps, static_argnames=("faithful", "gain_limit", "sigma_nsq"))
 
 
-def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float):
-    """Per-scale ``(num, den)`` sums, plane by plane (specs/float_vif.md §6).
+def _vif_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float):
+    """Yield, scale by scale, the planes of the pyramid and the per-pixel ``num``/``den`` maps.
 
-    Every intermediate is one plane: buffers of a few plane sizes are reused by the C
-    allocator from frame to frame, where stacks of five planes (above its 32 MiB mmap ceiling
-    at 1080p) went back to the kernel at every free and were faulted in anew, which took about
-    half of the float path's time at 1080p. The arithmetic is the same element by element.
+    Each item is ``(ref, dis, moments, num, den)``: the scale's (filtered, decimated) planes,
+    the five filtered moments ``(mu1, mu2, xx, yy, xy)`` and the statistic's maps. Every
+    intermediate is one plane: buffers of a few plane sizes are reused by the C allocator from
+    frame to frame, where stacks of five planes (above its 32 MiB mmap ceiling at 1080p) went
+    back to the kernel at every free and were faulted in anew, which took about half of the
+    float path's time at 1080p (specs/float_vif.md §6). The production sums
+    (:func:`_vif_scales`) and the teaching API read the same stages.
     """
     _check_size(ref.shape[-2], ref.shape[-1])
     arith = Arith(ref, faithful)
-    nums, dens = [], []
     for scale, taps in enumerate(_FILTERS):
         if scale > 0:
             # libvmaf filters the whole plane and keeps the even rows and columns; only those
@@ -179,10 +197,18 @@ def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float
             dis = reflect101_filter(dis, taps, arith, stride=2)
         sources = (ref, dis, _product_jit(ref, ref, faithful=faithful), _product_jit(dis, dis, faithful=faithful),
                    _product_jit(ref, dis, faithful=faithful))
-        moments = [reflect101_filter(source, taps, arith) for source in sources]
+        moments = tuple(reflect101_filter(source, taps, arith) for source in sources)
         # The sums are compiled apart: fused into the scan, the statistic runs five times slower.
         num, den = _statistic_maps_jit(*moments, faithful=faithful, gain_limit=float(gain_limit),
                                        sigma_nsq=float(sigma_nsq))
+        yield ref, dis, moments, num, den
+
+
+def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float):
+    """Per-scale ``(num, den)`` sums, plane by plane (specs/float_vif.md §6)."""
+    nums, dens = [], []
+    for _, _, _, num, den in _vif_scale_stages(ref, dis, faithful=faithful, gain_limit=gain_limit,
+                                               sigma_nsq=sigma_nsq):
         nums.append(sequential_total(num, faithful))
         dens.append(sequential_total(den, faithful))
     return stack(nums, axis=-1), stack(dens, axis=-1)

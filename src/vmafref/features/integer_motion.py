@@ -140,12 +140,11 @@ def _materialize(x: jax.Array) -> jax.Array:
     return jnp.sum(jnp.stack([x, jnp.zeros_like(x)]), axis=0, dtype=x.dtype)
 
 
-def _sad_pair(prev: jax.Array, cur: jax.Array, bitdepth: int) -> jax.Array:
-    """Sum of |blur(prev - cur)| of one frame pair, int64 (``motion_score_pipeline_8/16``).
+def _blurred_difference(prev: jax.Array, cur: jax.Array, bitdepth: int) -> jax.Array:
+    """The blurred frame difference ``blur(prev - cur)``, int32, whose absolute sum is the SAD.
 
     Vertical pass: ``(sum f*diff + round) >> shift`` with shift 8 (8-bit) or ``bpc``;
-    horizontal pass: ``(sum f*y + 2**15) >> 16``; then the absolute values are summed.
-    See specs/integer_motion.md §3.
+    horizontal pass: ``(sum f*y + 2**15) >> 16``. See specs/integer_motion.md §3.
     """
     diff = prev.astype(jnp.int32) - cur.astype(jnp.int32)
     shift_y = 8 if bitdepth == 8 else bitdepth
@@ -159,7 +158,16 @@ def _sad_pair(prev: jax.Array, cur: jax.Array, bitdepth: int) -> jax.Array:
         y = lax.shift_right_arithmetic(acc + (1 << (shift_y - 1)), jnp.int32(shift_y))
     else:
         y = _split_round_shift(*_fir_int32(diff, -2), shift_y)
-    val = _split_round_shift(*_fir_int32(_materialize(y), -1), 16)
+    return _split_round_shift(*_fir_int32(_materialize(y), -1), 16)
+
+
+def _sad_pair(prev: jax.Array, cur: jax.Array, bitdepth: int) -> jax.Array:
+    """Sum of |blur(prev - cur)| of one frame pair, int64 (``motion_score_pipeline_8/16``).
+
+    :func:`_blurred_difference`, then the absolute values summed per row and the rows added.
+    See specs/integer_motion.md §3.
+    """
+    val = _blurred_difference(prev, cur, bitdepth)
     width = val.shape[-1]
     row_dtype = jnp.int32 if width <= 32767 else jnp.int64
     row_sad = jnp.sum(jnp.abs(val), axis=-1, dtype=row_dtype)
