@@ -81,3 +81,51 @@ def test_calibrate_refits_on_a_corpus_folder(tmp_path, capsys):
     assert status == (0 if fit["calibration"]["quality_status"] == "accepted" else 1)
     assert main(["calibrate", "nr_metric_v1", "--corpus", str(tmp_path)]) == 2
     assert "not a resource-corpus folder" in capsys.readouterr().err
+
+
+def _konvid(root: Path, count: int = 12) -> list[float]:
+    """A KoNViD-1k folder in the published layout: tiny mp4s of noise at falling quality."""
+    import subprocess
+
+    videos = root / "KoNViD_1k_videos"
+    videos.mkdir(parents=True)
+    mos = []
+    lines = ["flickr_id,mos"]
+    for index in range(count):
+        key = f"{1000 + index}"
+        quality = 1.0 + 4.0 * index / (count - 1)
+        crf = int(round(51 - 10 * (quality - 1)))
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        f"testsrc2=size=256x240:rate=10:duration=0.4,noise=alls=20:allf=t+u",
+                        "-c:v", "libx264", "-threads", "1", "-crf", str(crf), "-pix_fmt", "yuv420p",
+                        str(videos / f"{key}.mp4")], check=True)
+        lines.append(f"{key},{quality}")
+        mos.append(quality)
+    (root / "KoNViD_1k_mos.csv").write_text("\n".join(lines) + "\n")
+    return mos
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None, reason="needs ffmpeg")
+def test_konvid_dataset_takes_native_middle_frames_and_the_cards_split(tmp_path):
+    mos = _konvid(tmp_path)
+    ds = data.konvid_dataset(tmp_path)
+    assert ds.inputs["input"].shape == (12, 1, 224, 224) and ds.targets.tolist() == mos
+    split = ds.meta["split"].tolist()
+    assert split.count("test") == 1 and split.count("val") == 1 and split.count("train") == 10
+    np.testing.assert_array_equal(ds.meta["split"], data.konvid_split(12))
+    # 1200 clips split as the card says: 972 / 108 / 120 (80 / 9 / 10 %, the remainder to training).
+    full = data.konvid_split(1200).tolist()
+    assert (full.count("train"), full.count("val"), full.count("test")) == (972, 108, 120)
+
+
+@pytest.mark.slow
+@pytest.mark.ffmpeg
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None, reason="needs ffmpeg")
+def test_train_on_konvid_gates_on_the_test_split(tmp_path):
+    _konvid(tmp_path / "konvid", count=24)
+    status = main(["train", "nr_metric_v1", "--konvid", str(tmp_path / "konvid"), "--epochs", "1",
+                   "--model-dir", str(tmp_path / "models"), "--quiet", "--loso-workers", "1"])
+    gate = json.loads((tmp_path / "models" / "runs" / "nr_metric_v1" / "gate.json").read_text())
+    assert gate["protocol"] == "holdout-split" and gate["baselines"]["constant"]["passed"] is False
+    assert status == (0 if gate["passed"] else 3)

@@ -30,6 +30,7 @@ __all__ = [
     "KONVID_1K_VIDEOS_DIR",
     "load_konvid_1k",
     "extract_middle_frame",
+    "extract_middle_frame_native",
     "load_konvid_150k",
     "NETFLIX_FEATURE_COLUMNS",
     "NETFLIX_ID_COLUMNS",
@@ -146,6 +147,43 @@ def extract_middle_frame(path: str | os.PathLike[str], *, size: int = 224, runne
     if len(data) != size * size:
         raise DatasetLayoutError(f"{label}: ffmpeg returned {len(data)} bytes for the middle frame, expected {size * size}")
     return np.frombuffer(data, dtype=np.uint8).reshape(size, size).copy()
+
+
+def extract_middle_frame_native(path: str | os.PathLike[str], *, runner: Runner | None = None,
+                                ffmpeg: str = "ffmpeg", ffprobe: str = "ffprobe") -> np.ndarray:
+    """The luma of the frame at half the clip's duration at its own resolution, uint8 ``[H, W]``.
+
+    What nr_metric_v1's contract feeds the network (native-resolution crops, never a resize;
+    specs/models/nr_metric_v1.md §2); deeper sources are rescaled to 8 bits by ffmpeg's
+    ``format=gray``. See specs/corpus/loaders.md §1.2.
+    """
+    label = str(path)
+    probe = run_checked(runner, [ffprobe, "-v", "error", "-select_streams", "v:0", "-show_entries",
+                                 "stream=width,height:format=duration", "-of", "json", label],
+                        source=label, step="probe", what="ffprobe")
+    try:
+        payload = json.loads(probe.stdout or "{}")
+        stream = (payload.get("streams") or [{}])[0]
+        width, height = int(stream.get("width") or 0), int(stream.get("height") or 0)
+        duration = parse_rate(payload.get("format", {}).get("duration"))
+    except (json.JSONDecodeError, TypeError, ValueError):
+        width = height = 0
+        duration = 0.0
+    if width <= 0 or height <= 0:
+        raise DatasetLayoutError(f"{label}: ffprobe found no video stream with a size")
+    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{duration / 2:.6f}", "-i", label,
+           "-frames:v", "1", "-vf", "format=gray", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    runner_fn = runner
+    if runner_fn is None:
+        import subprocess
+
+        def runner_fn(command, capture_output=True, text=True, check=False):  # bytes, not text, for pixels
+            return subprocess.run(command, capture_output=capture_output, check=check)
+    result = run_checked(runner_fn, cmd, source=label, step="extract_frame", what="ffmpeg middle-frame extraction")
+    data = result.stdout if isinstance(result.stdout, bytes) else (result.stdout or "").encode("latin-1")
+    if len(data) != width * height:
+        raise DatasetLayoutError(f"{label}: ffmpeg returned {len(data)} bytes for a {width}x{height} frame")
+    return np.frombuffer(data, dtype=np.uint8).reshape(height, width).copy()
 
 
 # --- KonViD-150k JSONL shards ---------------------------------------------------------------

@@ -40,6 +40,8 @@ def train_argv(args: argparse.Namespace) -> list[str]:
         argv += ["--data", args.data]
     if getattr(args, "features", None):
         argv += ["--features", str(Path(args.features).resolve())]
+    if getattr(args, "konvid", None):
+        argv += ["--konvid", str(Path(args.konvid).resolve())]
     return argv
 
 
@@ -62,6 +64,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     arguments += ["--data", getattr(args, "data", "corpus")]
     if getattr(args, "features", None):
         arguments += ["--features", str(Path(args.features).resolve())]
+    if getattr(args, "konvid", None):
+        if args.model != "nr_metric_v1":
+            print("error: --konvid trains nr_metric_v1 only", file=sys.stderr)
+            return 2
+        arguments += ["--konvid", str(Path(args.konvid).resolve())]
     workers = getattr(args, "loso_workers", None)
     if workers is None:
         import os
@@ -223,6 +230,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--features", metavar="PARQUET", default=None,
                        help="fr_regressor_v1: train on a per-frame feature table in the Netflix-public layout "
                             "(source, dis_basename, frame_index, vmaf, adm2 ... motion2) instead of the pinned corpus")
+    train.add_argument("--konvid", metavar="DIR", default=None,
+                       help="nr_metric_v1: train on a KoNViD-1k folder (KoNViD_1k_mos.csv, KoNViD_1k_videos/) with "
+                            "the card's 80/9/10 split under seed 42, gated on the test split")
     train.add_argument("--loso-workers", type=int, default=None,
                        help="LOSO folds run in this many processes, each pinned to its own CPU (default: the CPUs "
                             "this process may use); the results do not depend on it")

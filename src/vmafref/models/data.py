@@ -47,6 +47,8 @@ __all__ = [
     "mos_from_vmaf",
     "corpus_dataset",
     "feature_table_dataset",
+    "konvid_split",
+    "konvid_dataset",
 ]
 
 NUM_SOURCES = 9
@@ -463,3 +465,48 @@ def feature_table_dataset(model_id: str, path) -> Dataset:
                     "frame_index": table.frame_index},
                    f"feature table {Path(path).name}: {len(table)} frames, "
                    f"{len(set(table.source.tolist()))} sources, vmaf column as the teacher")
+
+
+#: The card's KoNViD-1k split: 80 % train, 9 % validation, 10 % test (the remainder to
+#: train), drawn by ``numpy.random.default_rng(42).permutation`` over the clips in CSV order.
+KONVID_SPLIT_SEED = 42
+KONVID_SPLIT_FRACTIONS = {"val": 0.09, "test": 0.10}
+
+
+def konvid_split(count: int, seed: int = KONVID_SPLIT_SEED) -> np.ndarray:
+    """``"train"``/``"val"``/``"test"`` for each of ``count`` clips (specs/models/nr_metric_v1.md §5.1)."""
+    order = np.random.default_rng(seed).permutation(count)
+    n_test = int(round(KONVID_SPLIT_FRACTIONS["test"] * count))
+    n_val = int(round(KONVID_SPLIT_FRACTIONS["val"] * count))
+    split = np.full(count, "train", dtype="<U5")
+    split[order[:n_test]] = "test"
+    split[order[n_test:n_test + n_val]] = "val"
+    return split
+
+
+def konvid_dataset(root, *, progress: bool = False) -> Dataset:
+    """nr_metric_v1's training set from a KoNViD-1k folder (``KoNViD_1k_mos.csv`` +
+    ``KoNViD_1k_videos/``): one row per clip, the centre native-resolution crop of its middle
+    frame (the contract's preprocessing) and its published MOS; ``meta["split"]`` is the card's
+    80/9/10 split under seed 42. Each clip is its own source."""
+    from vmafref.corpus.loaders import extract_middle_frame_native, load_konvid_1k
+    from vmafref.models.runtime import nr_input
+
+    clips = load_konvid_1k(root)
+    if len(clips) < 3:
+        raise SmokeDataError(f"{root}: KoNViD-1k needs at least 3 clips for a train/val/test split, found {len(clips)}")
+    iterator = clips
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(clips, desc="KoNViD-1k middle frames", unit="clip")
+    crops = []
+    for clip in iterator:
+        frame = extract_middle_frame_native(clip.path)
+        height, width = frame.shape
+        top, left = max(0, (height - 224) // 2), max(0, (width - 224) // 2)
+        crops.append(nr_input(frame[top:top + 224, left:left + 224], 8)[0])  # the centre crop
+    return Dataset("nr_metric_v1", {"input": np.stack(crops)}, np.asarray([c.mos for c in clips], np.float64),
+                   np.asarray([c.key for c in clips]), None,
+                   {"split": konvid_split(len(clips)), "mos": np.asarray([c.mos for c in clips], np.float64)},
+                   f"KoNViD-1k: {len(clips)} clips, middle frame, centre native 224x224 crop, published MOS")

@@ -32,7 +32,7 @@ import numpy as np
 
 from vmafref.models import evaluation
 
-__all__ = ["FR_MIN_PLCC", "NR_MIN_MEDIAN_SROCC", "NR_MIN_PLCC", "FILTER_MIN_GAIN_DB", "GateError",
+__all__ = ["mos_split_gate", "FR_MIN_PLCC", "NR_MIN_MEDIAN_SROCC", "NR_MIN_PLCC", "FILTER_MIN_GAIN_DB", "GateError",
            "linear_baseline_predictions", "constant_baseline_predictions", "fr_gate", "nr_gate", "filter_gate",
            "psnr_db"]
 
@@ -152,6 +152,29 @@ def nr_gate(predictions: np.ndarray, targets: np.ndarray, source_ids: np.ndarray
                 _criterion("mean LOSO PLCC with the teacher", plcc, min_plcc, plcc is not None and plcc >= min_plcc)]
 
     return _gate("nr", criteria(model), model, {"constant": (constant, criteria(constant))})
+
+
+def mos_split_gate(predictions: np.ndarray, targets: np.ndarray, train_mean: float, *,
+                   min_plcc: float = NR_MIN_PLCC) -> dict[str, Any]:
+    """nr_metric_v1 on a rated dataset's held-out test split (KoNViD-1k): PLCC with the MOS ≥
+    ``min_plcc`` and RMSE below the constant predictor's (the training split's mean MOS)."""
+    predictions, targets = np.asarray(predictions, np.float64), np.asarray(targets, np.float64)
+    constant = np.full_like(targets, float(train_mean))
+
+    def figures(values):
+        return {"plcc": _safe(evaluation.plcc, values, targets), "srocc": _safe(evaluation.srocc, values, targets),
+                "rmse": evaluation.rmse(values, targets)}
+
+    model, baseline = figures(predictions), figures(constant)
+
+    def criteria(f):
+        return [_criterion("test-split PLCC with the MOS", f["plcc"], min_plcc, f["plcc"] is not None and f["plcc"] >= min_plcc),
+                _criterion("test-split RMSE below the constant predictor's", f["rmse"], baseline["rmse"],
+                           f["rmse"] < baseline["rmse"])]
+
+    record = _gate("nr-mos", criteria(model), model, {"constant": (baseline, criteria(baseline))})
+    record["protocol"] = "holdout-split"
+    return record
 
 
 def psnr_db(a: np.ndarray, b: np.ndarray) -> float:

@@ -92,6 +92,8 @@ class BuildOptions:
     data: str = "corpus"
     #: A per-frame feature table (Netflix-public layout) to train fr_regressor_v1 on instead.
     features: str | None = None
+    #: A KoNViD-1k folder to train nr_metric_v1 on instead (the card's data and split).
+    konvid: str | None = None
 
     def as_args(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -189,7 +191,40 @@ def _loso(options: BuildOptions, dataset: data.Dataset, progress: bool, *, train
     return result, extra
 
 
+def _split_evaluation(options: BuildOptions, dataset: data.Dataset, run_dir: Path, say) -> dict[str, Any]:
+    """A rated dataset's protocol (KoNViD-1k): train on the train split, measure the val and
+    test splits, gate on the test split beside the constant predictor (gates.mos_split_gate)."""
+    split = np.asarray(dataset.meta["split"])
+    train_rows = np.flatnonzero(split == "train")
+    fold = train.train(_train_config(options), dataset.select(train_rows), progress=False)
+    output = _primary_output(options.model_id)
+    folds, predictions = [], {}
+    for name in ("val", "test"):
+        rows = np.flatnonzero(split == name)
+        predicted = train.predict(options.model_id, fold.params, dataset.select(rows))[output]
+        predictions[name] = predicted
+        folds.append(evaluation.fold_metrics(name, train_rows.size, predicted, dataset.targets[rows]))
+    gate = gates.mos_split_gate(predictions["test"], dataset.targets[split == "test"],
+                                float(np.mean(dataset.targets[train_rows])))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(run_dir / "gate.json", gate)
+    for criterion in gate["criteria"]:
+        say(f"gate: {criterion['name']} = {criterion['value']} (needs {criterion['threshold']}) -> "
+            f"{'pass' if criterion['passed'] else 'FAIL'}")
+    block = {"protocol": "holdout-split", "folds": [f.as_dict() for f in folds],
+             **{key: {"mean": float(np.mean([getattr(f, key) for f in folds])),
+                      "std": float(np.std([getattr(f, key) for f in folds], ddof=1))} for key in ("plcc", "srocc", "rmse")},
+             "ship_gate_plcc": -1.0, "passed": gate["passed"], "gate": gate}
+    if not gate["passed"]:
+        failure = "; ".join(f"{c['name']} is {c['value']} (needs {c['threshold']})" for c in gate["criteria"]
+                            if not c["passed"])
+        raise evaluation.ShipGateError(f"{options.model_id}: {failure}; the registry is left untouched")
+    return block
+
+
 def _training_dataset(options: BuildOptions, training_dir: Path) -> data.Dataset:
+    if options.konvid is not None:
+        return data.konvid_dataset(options.konvid)
     if options.features is not None:
         return data.feature_table_dataset(options.model_id, options.features)
     if options.data == "smoke":
@@ -226,6 +261,13 @@ def _baseline_plcc(registry_path: Path, baseline: str) -> float:
     entry = find_entry(registry, baseline)
     sidecar = load_sidecar(registry_path.parent / entry["sidecar"], expected_sha256=entry["sidecar_sha256"])
     return float(sidecar["evaluation"]["plcc"]["mean"])
+
+
+def _baseline_rmse(registry_path: Path, baseline: str) -> float:
+    registry = read_registry(registry_path)
+    entry = find_entry(registry, baseline)
+    sidecar = load_sidecar(registry_path.parent / entry["sidecar"], expected_sha256=entry["sidecar_sha256"])
+    return float(sidecar["evaluation"]["rmse"]["mean"])
 
 
 def _eval_inputs(model_id: str, dataset: data.Dataset, result: train.TrainResult) -> dict[str, np.ndarray]:
@@ -320,6 +362,8 @@ def _provenance_inputs(options: BuildOptions, training_dir: Path, data_digest: s
     if options.features is not None:
         return {"feature_table": hashlib.sha256(Path(options.features).read_bytes()).hexdigest(),
                 "feature_table_dataset": data_digest}
+    if options.konvid is not None:
+        return {"konvid_dataset": data_digest}
     if options.data == "smoke":
         return {"smoke_dataset": data_digest}
     from vmafref.corpus.training_inputs import MANIFEST
@@ -357,7 +401,10 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
     data_digest = dataset_sha256(dataset)
     say(f"{options.data} data: {len(dataset)} rows, {len(dataset.sources())} sources, sha256 {data_digest[:16]}")
 
-    if recorded_evaluation is None:
+    if recorded_evaluation is None and options.konvid is not None:
+        evaluation_block = _split_evaluation(options, dataset, run_dir, say)
+        loso_result, release = None, None
+    elif recorded_evaluation is None:
         loso_result, extra = _loso(options, dataset, progress, training_dir=training_dir, workers=loso_workers)
         _write_run_folder(run_dir, model_id, loso_result, _target_label(model_id, smoke))
         evaluation_block = loso_result.as_dict()
@@ -386,9 +433,13 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
             release = decision.as_dict()
             # The run folder's copy also says how the candidate was trained (epochs, batch size…
             # decide its PLCC), so that a refused v2 can be rebuilt and compared again.
+            # RMSE beside the PLCC: near PLCC 1 the lift rule cannot be met, and the RMSE says
+            # whether the codec input helped at all (recorded, not gated).
             write_json_atomic(run_dir / "release_decision.json",
                               {**release, "candidate_entrypoint": invocation.entrypoint,
-                               "candidate_argv": list(invocation.argv)})
+                               "candidate_argv": list(invocation.argv),
+                               "candidate_loso_rmse": evaluation_block["rmse"]["mean"],
+                               "baseline_loso_rmse": _baseline_rmse(registry_path, "fr_regressor_v1")})
             say(f"release gate vs fr_regressor_v1: lift {decision.lift:+.4f} (needs {decision.required_lift}) -> "
                 f"{'ships' if decision.ships else 'does not ship'}")
             if not decision.ships:
@@ -402,6 +453,9 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
         evaluation_block, release = recorded_evaluation
         loso_result = None
 
+    if options.konvid is not None:
+        # The shipped model is the one the test split measured: trained on the train split only.
+        dataset = dataset.select(dataset.meta["split"] == "train")
     final = train.train(_train_config(options), dataset, progress=progress)
     if recorded_evaluation is None:
         evaluation.plot_loss_curve({"step_loss": final.history["step_loss"]}, run_dir / "loss_curve.png",
@@ -470,7 +524,13 @@ def build_model(options: BuildOptions, *, model_dir: str | os.PathLike, runs_dir
     }
     if contract.kind == "nr":
         raw = np.asarray(jax_outputs, dtype=np.float64)
-        teacher = np.asarray(dataset.meta["vmaf"], np.float64) if "vmaf" in dataset.meta else _nr_fr_vmaf(dataset)
+        if options.konvid is not None:
+            teacher = None  # rated clips have no reference, so no FR VMAF to calibrate against
+        elif "vmaf" in dataset.meta:
+            teacher = np.asarray(dataset.meta["vmaf"], np.float64)
+        else:
+            teacher = _nr_fr_vmaf(dataset)
+    if contract.kind == "nr" and teacher is not None:
         calibration = calibrate_nr(raw, teacher)
         sidecar.update(calibration)
         say(f"calibration: slope {calibration['calibration_slope']}, intercept "
@@ -589,11 +649,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", choices=("corpus", "smoke"), default="corpus")
     parser.add_argument("--loso-workers", type=int, default=1)
     parser.add_argument("--features", default=None)
+    parser.add_argument("--konvid", default=None)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     options = BuildOptions(model_id=args.model, seed=args.seed, epochs=args.epochs, batch_size=args.batch_size,
                            learning_rate=args.learning_rate, ship_gate_plcc=args.ship_gate, budget_plcc=args.budget,
-                           data=args.data, features=args.features)
+                           data=args.data, features=args.features, konvid=args.konvid)
     invocation = Invocation("vmafref train", tuple(json.loads(args.argv_json)), options.as_args())
     try:
         result = build_model(options, model_dir=args.model_dir, runs_dir=args.runs_dir, invocation=invocation,
