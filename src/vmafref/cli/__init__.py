@@ -74,8 +74,11 @@ def _silence_stdout() -> None:
 
 def console_main() -> int:
     """The ``vmafref`` console script: tunes the C allocator for large frames before anything
-    starts a thread (:mod:`vmafref.allocator`), then runs :func:`main` on ``sys.argv``."""
+    starts a thread (:mod:`vmafref.allocator`), turns on the persistent compilation cache
+    (:mod:`vmafref.compile_cache`), then runs :func:`main` on ``sys.argv``."""
     from vmafref.allocator import tune_for_large_frames
+    from vmafref.compile_cache import enable_persistent_cache
 
     tune_for_large_frames()
+    enable_persistent_cache()  # before jax loads: compiled stages are reused across runs
     return main()

@@ -24,6 +24,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: python -m vmafref.models.pinned {{{','.join(COMMANDS)}}} ARGS", file=sys.stderr)
         return 2
+    from vmafref.compile_cache import disable_for_child
+
+    disable_for_child()  # a pinned build compiles everything itself
     pin_process_for_determinism()
     if argv[0] == "build":
         from vmafref.models.pipeline import main as build_main

@@ -1,0 +1,22 @@
+"""Session-wide settings: nothing a test runs writes to the real home's caches."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_home(tmp_path_factory):
+    """``vmafref`` subprocesses keep their compilation cache in a temporary folder."""
+    folder = tmp_path_factory.mktemp("cache-home")
+    saved = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "VMAFREF_CACHE_DIR")}
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    os.environ["VMAFREF_CACHE_DIR"] = str(folder / "vmafref")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
