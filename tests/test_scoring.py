@@ -7,6 +7,7 @@ from vmafref import features as features_module
 from vmafref.features.extractor import FeatureExtractor, OptionSpec
 from vmafref.feature_names import feature_key
 from vmafref.io import FrameCountMismatchError, GeometryMismatchError
+from vmafref.pooling import pool
 from vmafref.scoring import FeatureRequest, score, score_frames
 
 
@@ -122,3 +123,40 @@ def test_per_frame_columns_wait_for_their_features():
     assert [row["net"] for row in result.frames] == [0.0, 10.0, 20.0]
     assert all("late" in row for row in column.seen)
     assert result.keys[-1] == "net"
+
+
+@pytest.mark.parametrize("geometry", [{"width": 20}, {"height": 18}, {"width": 20, "height": 18}])
+def test_geometry_given_with_arrays_is_refused(geometry):
+    """The array's shape is its geometry; width/height used to be ignored silently."""
+    with pytest.raises(ValueError, match="array"):
+        score(_clip(), _clip(), bitdepth=8, models=(), features=("test_mean",), **geometry)
+
+
+def test_nothing_to_compute_is_refused():
+    with pytest.raises(ValueError, match="nothing to compute"):
+        score(_clip(), _clip(), bitdepth=8, models=[])
+    with pytest.raises(ValueError, match="nothing to compute"):
+        score_frames(iter(()), width=4, height=4, bitdepth=8, models=())
+
+
+def test_subsample_scores_every_nth_frame_with_its_own_number():
+    clip = _clip(n=7)
+    full = score(clip, clip[::-1], bitdepth=8, models=(), features=("test_late", "test_mean"))
+    sub = score(clip, clip[::-1], bitdepth=8, models=(), features=("test_late", "test_mean"), subsample=3)
+    assert sub.frame_numbers == [0, 3, 6] and sub.frame_count == 7
+    assert sub.frames == [full.frames[i] for i in (0, 3, 6)]
+    assert sub.pooled["test_mean"] == pool([full.frames[i]["test_mean"] for i in (0, 3, 6)])
+    with pytest.raises(ValueError, match="subsample"):
+        score(clip, clip, bitdepth=8, models=(), features=("test_mean",), subsample=0)
+
+
+def test_skips_and_length_mismatch_reach_the_reader():
+    clip = _clip(n=5)
+    skipped = score(clip, clip[2:], bitdepth=8, models=(), features=("test_mean",), skip_ref=2)
+    direct = score(clip[2:], clip[2:], bitdepth=8, models=(), features=("test_mean",))
+    assert skipped.frames == direct.frames
+    with pytest.warns(UserWarning, match="ended before"):
+        common = score(clip, clip[:3], bitdepth=8, models=(), features=("test_mean",), allow_length_mismatch=True)
+    assert common.frames == score(clip[:3], clip[:3], bitdepth=8, models=(), features=("test_mean",)).frames
+    with pytest.raises(FrameCountMismatchError, match="allow_length_mismatch=True"):
+        score(clip, clip[:3], bitdepth=8, models=(), features=("test_mean",))

@@ -51,7 +51,7 @@ def _fps_text(result: ScoreResult) -> str:
 def to_json(result: ScoreResult) -> str:
     lines = ["{", f'  "version": {json.dumps(VERSION_STRING)},', f'  "fps": {_fps_text(result)},', '  "frames": [']
     frame_blocks = []
-    for index, row in enumerate(result.frames):
+    for index, row in zip(result.frame_numbers, result.frames):
         keys = [k for k in result.keys if k in row]
         metrics = ",\n".join(f"        {json.dumps(k)}: {format_number(row[k])}" for k in keys)
         frame_blocks.append(f'    {{\n      "frameNum": {index},\n      "metrics": {{\n{metrics}\n      }}\n    }}')
@@ -76,7 +76,7 @@ def to_xml(result: ScoreResult) -> str:
     out = [f"<VMAF version={quoteattr(VERSION_STRING)}>",
            f'  <params qualityWidth="{result.width}" qualityHeight="{result.height}" />',
            f'  <fyi fps="{_fps_text(result)}" />', "  <frames>"]
-    for index, row in enumerate(result.frames):
+    for index, row in zip(result.frame_numbers, result.frames):
         attrs = " ".join(f'{k}="{format_number(row[k])}"' for k in result.keys if k in row)
         out.append(f'    <frame frameNum="{index}" {attrs} />')
     out.append("  </frames>")
@@ -94,7 +94,7 @@ def to_xml(result: ScoreResult) -> str:
 
 def to_csv(result: ScoreResult) -> str:
     out = ["Frame," + "".join(f"{k}," for k in result.keys)]
-    for index, row in enumerate(result.frames):
+    for index, row in zip(result.frame_numbers, result.frames):
         out.append(f"{index}," + "".join(f"{format_number(row[k])}," for k in result.keys if k in row))
     return "\n".join(out) + "\n"
 

@@ -48,7 +48,12 @@ class ModelRequest:
 
 @dataclass
 class ScoreResult:
-    """Per-frame values (``frames[i][key]``), pooled values, and run facts."""
+    """Per-frame values (``frames[i][key]``), pooled values, and run facts.
+
+    ``frame_count`` is the number of frame pairs read (libvmaf's ``pic_cnt``, which ``fps``
+    divides); ``frames`` holds the scored ones, frame ``frame_numbers[i]`` of the pair (every
+    frame, ``0 … frame_count-1``, unless ``subsample`` kept only some; specs/score.md §1).
+    """
 
     frames: list[dict[str, float]]
     pooled: dict[str, dict[str, float]]
@@ -60,6 +65,11 @@ class ScoreResult:
     frame_count: int
     cpu_seconds: float
     aggregate: dict[str, float] = field(default_factory=dict)
+    frame_numbers: list[int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.frame_numbers is None:
+            self.frame_numbers = list(range(len(self.frames)))
 
     @property
     def fps(self) -> float:
@@ -121,34 +131,59 @@ def _plan_extractors(models: Sequence[VmafModel], features: Sequence[FeatureRequ
     return plan
 
 
+#: Extractors that, like libvmaf's ADM and VIF, see only the sub-sampled frames. libvmaf skips
+#: every extractor on the other frames except those flagged VMAF_FEATURE_EXTRACTOR_TEMPORAL or
+#: _PREV_REF (``libvmaf.c:510-515,861-865``), i.e. the motion ones, which need every frame; an
+#: extractor not listed here runs on every frame, which gives the same values on kept frames.
+SUBSAMPLED_EXTRACTORS = frozenset({"adm", "vif", "float_adm", "float_vif"})
+
+
+def _check_subsample(subsample: Any) -> int:
+    if isinstance(subsample, bool) or not isinstance(subsample, int) or subsample < 1:
+        raise ValueError(f"subsample must be a positive integer (1: every frame), got {subsample!r}")
+    return subsample
+
+
 def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: int, height: int, bitdepth: int,
                  pixel_format: str = "420", models: Sequence[str | ModelRequest | VmafModel] = ("vmaf_v0.6.1",),
                  features: Sequence[str | FeatureRequest | tuple[str, Mapping[str, Any]]] = (),
                  frame_hook: Callable[[int], None] | None = None,
-                 per_frame_columns: Sequence[Any] = ()) -> ScoreResult:
+                 per_frame_columns: Sequence[Any] = (), subsample: int = 1) -> ScoreResult:
     """Score an iterable of ``(index, ref_luma, dis_luma)`` pairs.
 
     ``per_frame_columns`` are objects with ``column_name`` and
     ``score_frame(dis_luma, bitdepth, features) -> float`` (the tiny networks); their value
-    joins each frame's row after the models. See specs/score.md §1.
+    joins each frame's row after the models. ``subsample`` N > 1 scores only frames whose
+    index is a multiple of N, as libvmaf's ``--subsample``. See specs/score.md §1.
     """
+    subsample = _check_subsample(subsample)
     loaded = _load_models(models)
     names = [m.name for m in loaded]
     if len(set(names)) != len(names):
         raise ValueError(f"two models share the output name {names}; give each a distinct name=")
     requests = [_as_feature_request(f) for f in features]
+    if not loaded and not requests and not per_frame_columns:
+        raise ValueError("nothing to compute: no model and no feature requested "
+                         "(models=[] needs at least one entry in features)")
     plan = _plan_extractors(loaded, requests)
     extractors: list[FeatureExtractor] = [get_extractor(name)(width=width, height=height, bitdepth=bitdepth, **options)
                                           for name, options in plan]
+    every_frame = [name not in SUBSAMPLED_EXTRACTORS for name, _ in plan]
     collector = _Collector()
     frame_count = 0
+    kept: list[int] = []
     pending_luma: dict[int, np.ndarray] = {}
     start = time.process_time()
     for index, ref, dis in pairs:
-        for extractor in extractors:
-            collector.add(extractor.extract(index, ref, dis))
+        keep = index % subsample == 0
+        for extractor, always in zip(extractors, every_frame):
+            if keep or always:
+                collector.add(extractor.extract(index, ref, dis))
+        if keep:
+            kept.append(index)
+            if per_frame_columns:
+                pending_luma[index] = dis
         if per_frame_columns:
-            pending_luma[index] = dis
             _score_columns(per_frame_columns, pending_luma, collector, bitdepth, final=False)
         frame_count += 1
         if frame_hook is not None:
@@ -162,17 +197,18 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
 
     for model in loaded:
         keys = _model_keys(model)
-        collector.add({i: {model.name: model.predict(collector.frames[i], keys)} for i in sorted(collector.frames)})
+        collector.add({i: {model.name: model.predict(collector.frames.get(i, {}), keys)} for i in kept})
     cpu_seconds = time.process_time() - start
 
-    frames = [collector.frames.get(i, {}) for i in range(frame_count)]
+    frames = [collector.frames.get(i, {}) for i in kept]
     pooled = {}
     for key in collector.keys:
         column = [row[key] for row in frames if key in row]
-        if len(column) == frame_count:
+        if len(column) == len(frames):
             pooled[key] = pool(column)
     return ScoreResult(frames=frames, pooled=pooled, keys=list(collector.keys), width=width, height=height,
-                       bitdepth=bitdepth, pixel_format=pixel_format, frame_count=frame_count, cpu_seconds=cpu_seconds)
+                       bitdepth=bitdepth, pixel_format=pixel_format, frame_count=frame_count, cpu_seconds=cpu_seconds,
+                       frame_numbers=kept)
 
 
 def _load_models(models: Sequence[str | ModelRequest | VmafModel]) -> list[VmafModel]:
@@ -211,17 +247,32 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
           features: Sequence[str | FeatureRequest | tuple[str, Mapping[str, Any]]] = (),
           frame_cnt: int | None = None, progress: bool = False,
           prefilter: Callable[[np.ndarray, int], np.ndarray] | None = None,
-          per_frame_columns: Sequence[Any] = ()) -> ScoreResult:
-    """Score a reference/distorted pair given as paths (YUV, Y4M), readers, or luma arrays ``(N, H, W)``.
+          per_frame_columns: Sequence[Any] = (), subsample: int = 1, skip_ref: int = 0, skip_dis: int = 0,
+          allow_length_mismatch: bool = False) -> ScoreResult:
+    """Score a reference/distorted pair given as paths (YUV, Y4M, containers), readers, or luma arrays ``(N, H, W)``.
 
-    Geometry comes from the arguments, or from the Y4M header when omitted (as libvmaf does).
-    Clips of different lengths are an error unless ``frame_cnt`` covers only common frames
-    (specs/score.md §1). ``prefilter`` transforms each distorted luma plane before features
-    are taken (``--prefilter learned_filter_v1``).
+    Geometry comes from the arguments, or from the Y4M header when omitted (as libvmaf does);
+    arrays carry their own width and height, so ``width``/``height`` given with an array are
+    refused (``bitdepth`` is required, ``pixel_format`` optional). Clips of different lengths
+    are an error unless ``frame_cnt`` covers only common frames or ``allow_length_mismatch``
+    asks for libvmaf's behaviour: a warning and the common frames (specs/score.md §1).
+    ``subsample`` N scores every Nth frame; ``skip_ref``/``skip_dis`` drop the first frames of
+    one clip (libvmaf's ``--subsample``, ``--frame_skip_ref``, ``--frame_skip_dist``).
+    ``prefilter`` transforms each distorted luma plane before features are taken
+    (``--prefilter learned_filter_v1``). ``models=[]`` needs at least one feature.
     """
     from vmafref.io import frames_from_arrays, open_pair
 
+    subsample = _check_subsample(subsample)
     models = _load_models(models)  # a bad model fails before any clip is opened
+    if not models and not features and not per_frame_columns:
+        raise ValueError("nothing to compute: no model and no feature requested "
+                         "(models=[] needs at least one entry in features)")
+    if any(isinstance(source, np.ndarray) for source in (reference, distorted)):
+        given = [name for name, value in (("width", width), ("height", height)) if value is not None]
+        if given:
+            raise ValueError(f"{' and '.join(given)} given with array input: an array's shape (N, H, W) is its "
+                             "geometry; pass bitdepth (and pixel_format) only")
 
     def _source(source: Any) -> Any:
         if isinstance(source, np.ndarray):
@@ -231,7 +282,8 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
         return source
 
     with open_pair(_source(reference), _source(distorted), width=width, height=height, pixel_format=pixel_format,
-                   bitdepth=bitdepth, frame_cnt=frame_cnt) as pair:
+                   bitdepth=bitdepth, frame_cnt=frame_cnt, skip_ref=skip_ref, skip_dis=skip_dis,
+                   allow_length_mismatch=allow_length_mismatch) as pair:
         geometry = pair.geometry
         bar = None
         if progress:
@@ -247,7 +299,7 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
             return score_frames(pairs(), width=geometry.width, height=geometry.height, bitdepth=geometry.bitdepth,
                                 pixel_format=geometry.pixel_format, models=models, features=features,
                                 frame_hook=(lambda _i: bar.update(1)) if bar is not None else None,
-                                per_frame_columns=per_frame_columns)
+                                per_frame_columns=per_frame_columns, subsample=subsample)
         finally:
             if bar is not None:
                 bar.close()

@@ -260,3 +260,114 @@ def test_an_output_directory_that_is_gone_after_scoring_keeps_the_document(tiny_
     assert status == EXIT_OUTPUT_FAILED
     assert "standard output" in _one_error_line(err)
     assert json.loads(out)["pooled_metrics"]["vmaf"]["mean"] >= 0
+
+
+# --- libvmaf's flags --------------------------------------------------------------------------
+
+def _document(capsys, argv):
+    status, out, err = _run(capsys, [*argv, "--json", "-o", "-", "-q"])
+    assert status == 0, err
+    return json.loads(out)
+
+
+def test_subsample_keeps_every_nth_frame_of_the_full_run(tmp_path, capsys):
+    """libvmaf writes frames 0, N, 2N, … with their own frameNum, pooled over those frames; the
+    motion features still see every frame (libvmaf.c:510-515, output.c:181)."""
+    from vmafref.pooling import pool
+
+    ref, dis = write_pair(tmp_path, frames=5)
+    common = ["score", "-r", str(ref), "-d", str(dis), *geometry_flags()]
+    full = _document(capsys, common)
+    sub = _document(capsys, [*common, "--subsample", "2"])
+    assert [f["frameNum"] for f in sub["frames"]] == [0, 2, 4]
+    assert [f["metrics"] for f in sub["frames"]] == [full["frames"][i]["metrics"] for i in (0, 2, 4)]
+    for key, pooled in sub["pooled_metrics"].items():
+        assert pooled == pool([full["frames"][i]["metrics"][key] for i in (0, 2, 4)])
+    assert _document(capsys, [*common, "--subsample", "1"])["frames"] == full["frames"]
+    assert _document(capsys, [*common, "--subsample", "0"])["frames"] == full["frames"]
+
+
+@pytest.mark.parametrize("flag", ["--frame_skip_ref", "--frame_skip_dist"])
+def test_frame_skip_drops_the_first_frames_of_one_clip(tmp_path, capsys, flag):
+    ref, dis = write_pair(tmp_path, frames=4)
+    skipped_side = ref if flag == "--frame_skip_ref" else dis
+    trimmed = tmp_path / "trimmed.yuv"
+    frame_bytes = skipped_side.stat().st_size // 4
+    trimmed.write_bytes(skipped_side.read_bytes()[frame_bytes:])
+    expected_pair = (trimmed, dis) if flag == "--frame_skip_ref" else (ref, trimmed)
+    expected = _document(capsys, ["score", "-r", str(expected_pair[0]), "-d", str(expected_pair[1]),
+                                  *geometry_flags(), "--frame_cnt", "3"])
+    got = _document(capsys, ["score", "-r", str(ref), "-d", str(dis), *geometry_flags(), flag, "1",
+                             "--frame_cnt", "3"])
+    assert got["frames"] == expected["frames"] and got["pooled_metrics"] == expected["pooled_metrics"]
+
+
+def test_length_mismatch_names_the_real_option_and_the_option_works(tmp_path, capsys):
+    ref, dis = write_pair(tmp_path, frames=3, dis_frames=2)
+    common = ["score", "-r", str(ref), "-d", str(dis), *geometry_flags()]
+    status, _, err = _run(capsys, common)
+    assert status == EXIT_ERROR and "--allow_length_mismatch" in _one_error_line(err)
+    status, out, err = _run(capsys, [*common, "--allow_length_mismatch", "--json", "-o", "-", "-q"])
+    assert status == 0 and "warning" in err and "ended before" in err
+    assert json.loads(out)["frames"] == _document(capsys, [*common, "--frame_cnt", "2"])["frames"]
+
+
+@pytest.mark.parametrize("flag", ["-v", "--version"])
+def test_version_names_the_libvmaf_commit(capsys, flag):
+    status, out, err = _run(capsys, ["score", flag])
+    assert status == 0 and out == "" and "f85a8536" in err and "vmafref" in err
+
+
+@pytest.mark.parametrize("flag, version", [("--aom_ctc", "v1.0"), ("--aom_ctc", "v7.0"), ("--nflx_ctc", "v1.0")])
+def test_ctc_presets_are_refused_with_what_is_missing(tiny_pair, capsys, monkeypatch, flag, version):
+    _no_scoring(monkeypatch)
+    status, _, err = _run(capsys, [*tiny_pair[2], flag, version])
+    line = _one_error_line(err)
+    assert status == EXIT_ERROR and "psnr" in line and "not implemented" in line
+    assert "name=vmaf_neg" in line  # the part vmafref can run
+
+
+@pytest.mark.parametrize("flag, version", [("--aom_ctc", "proposed"), ("--aom_ctc", "v9.0"), ("--nflx_ctc", "v2.0")])
+def test_unknown_ctc_versions_are_refused(tiny_pair, capsys, monkeypatch, flag, version):
+    _no_scoring(monkeypatch)
+    status, _, err = _run(capsys, [*tiny_pair[2], flag, version])
+    assert status == EXIT_ERROR and version in _one_error_line(err)
+
+
+def test_a_preset_expands_in_command_line_order(monkeypatch):
+    """Were every extractor implemented, a preset adds its models and features where it stands."""
+    from vmafref import features as features_module
+    from vmafref.cli import build_parser
+    from vmafref.cli.score import _requests
+
+    registry = dict(features_module.EXTRACTOR_MODULES)
+    for name in ("psnr", "float_ssim", "cambi"):
+        registry[name] = registry["vif"]
+    monkeypatch.setattr(features_module, "EXTRACTOR_MODULES", registry)
+    args = build_parser().parse_args(["score", "-m", "version=vmaf_float_v0.6.1:name=f", "--nflx_ctc", "v1.0",
+                                      "--feature", "float_vif", "-m", "version=vmaf_v0.6.1neg:name=n"])
+    models, features = _requests(args)
+    assert [(m.version, m.name) for m in models] == [("vmaf_float_v0.6.1", "f"), ("vmaf_4k_v0.6.1", "vmaf"),
+                                                      ("vmaf_4k_v0.6.1neg", "vmaf_neg"), ("vmaf_v0.6.1neg", "n")]
+    assert [(f.name, dict(f.options)) for f in features] == [
+        ("psnr", {"enable_chroma": "true", "enable_apsnr": "true"}),
+        ("float_ssim", {"enable_db": "true", "clip_db": "true"}), ("cambi", {}), ("float_vif", {})]
+
+
+def test_cpumask_and_gpumask_are_accepted_and_change_nothing(tiny_pair, capsys):
+    from vmafref.cli import build_parser
+
+    args = build_parser().parse_args([*tiny_pair[2], "--cpumask", "0x10", "--gpumask", "255"])
+    assert (args.cpumask, args.gpumask) == (16, 255)
+    plain = _document(capsys, tiny_pair[2])
+    masked = _document(capsys, [*tiny_pair[2], "--cpumask", "255", "--gpumask", "1"])
+    assert masked["frames"] == plain["frames"]
+
+
+@pytest.mark.parametrize("flag", ["--cpumask", "--subsample", "--frame_skip_ref", "--frame_skip_dist"])
+@pytest.mark.parametrize("value", ["-1", "abc", "1.5"])
+def test_unsigned_flags_refuse_what_libvmaf_would(tiny_pair, capsys, flag, value):
+    with pytest.raises(SystemExit) as stopped:
+        main([*tiny_pair[2], flag, value])
+    assert stopped.value.code == EXIT_ERROR
+    assert "unsigned" in capsys.readouterr().err

@@ -1,3 +1,7 @@
+import io
+import json
+import sys
+
 import pytest
 
 from vmafref.cli import build_parser
@@ -41,34 +45,37 @@ def test_missing_inputs_exit_with_a_clear_error(capsys):
     assert "required" in capsys.readouterr().err
 
 
-def test_quiet_with_output_prints_nothing_else_the_pooled_score(tmp_path, capsys):
-    """libvmaf prints the pooled score unless -q and -o are both given (tools/vmaf.c:407)."""
-    import json
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
 
-    import numpy as np
+    def isatty(self):
+        return True
 
+
+def _run_on(stderr, monkeypatch, capsys, argv):
     from vmafref.cli import main
 
-    rng = np.random.default_rng(5)
-    width, height, frames = 64, 48, 2
-    luma = rng.integers(16, 236, size=(frames, height, width), dtype=np.uint8)
-    chroma = np.full((frames, 2 * (height // 2) * (width // 2)), 128, np.uint8)
-    ref, dis = tmp_path / "ref.yuv", tmp_path / "dis.yuv"
-    for path, planes in ((ref, luma), (dis, np.clip(luma.astype(int) + 3, 0, 255).astype(np.uint8))):
-        path.write_bytes(b"".join(y.tobytes() + c.tobytes() for y, c in zip(planes, chroma)))
-    common = ["score", "-r", str(ref), "-d", str(dis), "-w", str(width), "-h", str(height), "-p", "420", "-b", "8"]
-    out = tmp_path / "out.json"
-    assert main([*common, "-q", "--json", "-o", str(out)]) == 0
-    assert capsys.readouterr().out == ""
+    monkeypatch.setattr(sys, "stderr", stderr)
+    status = main(argv)
+    monkeypatch.undo()
+    return status, capsys.readouterr().out, stderr.getvalue()
+
+
+def test_pooled_lines_and_progress_only_on_a_terminal(tiny_pair, monkeypatch, capsys):
+    """libvmaf prints the pooled score to a terminal's stderr unless -q and -o are both given,
+    and nothing when stderr is not a terminal (tools/vmaf.c:90,407)."""
+    ref, _, common = tiny_pair
+    out = ref.parent / "out.json"
+    status, stdout, stderr = _run_on(io.StringIO(), monkeypatch, capsys, [*common, "--json", "-o", str(out)])
+    assert (status, stdout, stderr) == (0, "", "")
     pooled = json.loads(out.read_text())["pooled_metrics"]["vmaf"]["mean"]
-    assert main([*common, "-q"]) == 0
-    assert capsys.readouterr().out == f"vmaf_v0.6.1: {pooled!r}\n"
-    assert main([*common, "--json", "-o", str(out)]) == 0
-    assert capsys.readouterr().out.startswith("vmaf_v0.6.1: ")
-    assert main([*common, "--json", "-o", "-"]) == 0  # the document owns stdout
-    captured = capsys.readouterr()
-    assert json.loads(captured.out)["pooled_metrics"]["vmaf"]["mean"] == pooled
-    assert captured.err.endswith(f"vmaf_v0.6.1: {pooled!r}\n")
+    assert _run_on(io.StringIO(), monkeypatch, capsys, common) == (0, "", "")
+    status, stdout, stderr = _run_on(_Terminal(), monkeypatch, capsys, [*common, "-q"])
+    assert (status, stdout, stderr) == (0, "", f"vmaf_v0.6.1: {pooled!r}\n")
+    assert _run_on(_Terminal(), monkeypatch, capsys, [*common, "-q", "--json", "-o", str(out)]) == (0, "", "")
+    status, stdout, stderr = _run_on(_Terminal(), monkeypatch, capsys, [*common, "--json", "-o", "-"])
+    assert json.loads(stdout)["pooled_metrics"]["vmaf"]["mean"] == pooled  # the document owns stdout
+    assert stderr.endswith(f"vmaf_v0.6.1: {pooled!r}\n") and "frame" in stderr  # the progress bar
 
 
 def test_an_unwritable_output_path_fails_before_scoring(tiny_pair, capsys, monkeypatch):

@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 from typing import Any
 
 from vmafref.cli.exit_status import EXIT_ERROR, EXIT_OK, EXIT_OUTPUT_FAILED, describe_error
@@ -96,10 +97,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-h", "--height", type=int, help="height")
     parser.add_argument("-p", "--pixel_format", choices=("420", "422", "444"), help="chroma subsampling")
     parser.add_argument("-b", "--bitdepth", type=int, help="8, 10, 12 or 16")
-    parser.add_argument("-m", "--model", action="append", default=[], metavar="version=NAME[:opt…]",
+    parser.add_argument("-m", "--model", action=_InOrder, default=[], metavar="version=NAME[:opt…]",
                         help="model to predict with (repeatable); default version=vmaf_v0.6.1")
-    parser.add_argument("--feature", action="append", default=[], metavar="NAME[=opt=val…]",
+    parser.add_argument("--feature", action=_InOrder, default=[], metavar="NAME[=opt=val…]",
                         help="extra feature extractor (repeatable): adm, vif, motion, float_adm, float_vif, float_motion")
+    parser.add_argument("--aom_ctc", action=_InOrder, default=[], metavar="VERSION",
+                        help="libvmaf's AOM CTC preset (v1.0 … v7.0): models and features it adds")
+    parser.add_argument("--nflx_ctc", action=_InOrder, default=[], metavar="VERSION",
+                        help="libvmaf's Netflix CTC preset (v1.0)")
     parser.add_argument("-n", "--no_prediction", action="store_true", help="compute features only")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--xml", dest="output_format", action="store_const", const="xml", help="write XML (default)")
@@ -107,10 +112,26 @@ def register(subparsers: Any) -> None:
     fmt.add_argument("--csv", dest="output_format", action="store_const", const="csv", help="write CSV")
     parser.add_argument("-o", "--output", help="output file ('-' for standard output)")
     parser.add_argument("--frame_cnt", type=int, help="score at most this many frames")
+    parser.add_argument("--frame_skip_ref", type=_unsigned, default=0, metavar="N",
+                        help="skip the first N frames of the reference")
+    parser.add_argument("--frame_skip_dist", type=_unsigned, default=0, metavar="N",
+                        help="skip the first N frames of the distorted clip")
+    parser.add_argument("--subsample", type=_unsigned, default=0, metavar="N",
+                        help="score only every Nth frame (frames 0, N, 2N, …; 0 and 1: every frame)")
+    parser.add_argument("--allow_length_mismatch", action="store_true",
+                        help="clips of different lengths: warn and score the common frames, as libvmaf "
+                             "does (default: an error)")
     parser.add_argument("--threads", type=int, default=0,
                         help="accepted for libvmaf compatibility; results never depend on it")
+    parser.add_argument("--cpumask", type=_unsigned, default=0, metavar="BITMASK",
+                        help="accepted for libvmaf compatibility; vmafref always computes libvmaf's C path")
+    parser.add_argument("--gpumask", type=_unsigned, default=0, metavar="BITMASK",
+                        help="accepted for libvmaf compatibility; vmafref has no GPU path")
     parser.add_argument("-q", "--quiet", action="store_true",
-                        help="no progress bar; with -o, no pooled-score lines either")
+                        help="no progress bar; with -o, no pooled-score lines either (both appear only "
+                             "when stderr is a terminal)")
+    parser.add_argument("-v", "--version", action="store_true",
+                        help="print the version (and the libvmaf commit reproduced) and exit")
     parser.add_argument("--example", action="store_true",
                         help="score the bundled example pair (libvmaf's src01 160x90 test clips, 48 frames)")
     parser.add_argument("--tiny-model", action="append", default=[], metavar="NAME|PATH",
@@ -119,7 +140,32 @@ def register(subparsers: Any) -> None:
                         help="onnxruntime device for tiny networks (auto: CUDA when available, else CPU)")
     parser.add_argument("--prefilter", metavar="NAME|PATH",
                         help="filter the distorted luma with a tiny filter network (learned_filter_v1) first")
-    parser.set_defaults(handler=run_score, output_format=None)
+    parser.set_defaults(handler=run_score, output_format=None, requests=[])
+
+
+class _InOrder(argparse.Action):
+    """Append to ``dest`` and to ``requests``: libvmaf applies -m, --feature and the CTC
+    presets in command-line order (cli_parse.c:496-533), and that order is the key order."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = list(getattr(namespace, self.dest, None) or [])
+        items.append(values)
+        setattr(namespace, self.dest, items)
+        requests = list(getattr(namespace, "requests", None) or [])
+        requests.append((self.dest, values))
+        namespace.requests = requests
+
+
+def _unsigned(text: str) -> int:
+    """libvmaf's ``parse_unsigned`` (``strtoul(text, &end, 0)``: decimal, 0x hex, 0 octal),
+    without its wrap-around of negative numbers."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an unsigned integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative; an unsigned integer is needed")
+    return value
 
 
 def _example_paths(directory: str) -> tuple[str, str]:
@@ -147,17 +193,68 @@ def run_score(args: argparse.Namespace) -> int:
         return EXIT_ERROR
 
 
-def _run(args: argparse.Namespace) -> int:
-    from vmafref.output import resolve_output_target
-    from vmafref.scoring import score
+def _requests(args: argparse.Namespace) -> tuple[list, list]:
+    """Models and features in command-line order, presets expanded (cli_parse.c:496-533, 562-572)."""
+    from vmafref.cli.presets import preset
 
-    models = [parse_model_option(m) for m in args.model]
+    models, features = [], []
+    for dest, value in getattr(args, "requests", None) or []:
+        if dest == "model":
+            models.append(parse_model_option(value))
+        elif dest == "feature":
+            features.append(parse_feature_option(value))
+        else:
+            try:
+                chosen = preset(f"--{dest}", value)
+            except ValueError as error:
+                raise CliError(str(error)) from None
+            _check_preset(chosen)
+            models += [parse_model_option(text) for text in chosen.models]
+            features += [parse_feature_option(text) for text in chosen.features]
     if not models and not args.no_prediction:
         models = [parse_model_option("version=vmaf_v0.6.1")]
-    features = [parse_feature_option(f) for f in args.feature]
+    return models, features
+
+
+def _check_preset(chosen: Any) -> None:
+    """Refuse a preset vmafref cannot run whole, naming what is missing and what it can run."""
+    from vmafref.cli.presets import missing_extractors
+    from vmafref.features import EXTRACTOR_MODULES
+
+    missing = missing_extractors(chosen, frozenset(EXTRACTOR_MODULES))
+    if not missing and not chosen.common_bitdepth:
+        return
+    reasons = []
+    if missing:
+        reasons.append(f"its features {', '.join(missing)} are not implemented in vmafref")
+    if chosen.common_bitdepth:
+        reasons.append("it scores clips of different bit depths, which vmafref refuses")
+    vmaf_part = " ".join(f"-m {model}" for model in chosen.models)
+    raise CliError(f"{chosen.flag} {chosen.version} cannot be run: {'; '.join(reasons)}. "
+                   f"Its VMAF models alone: {vmaf_part}")
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _run(args: argparse.Namespace) -> int:
+    from vmafref.output import VERSION_STRING, resolve_output_target
+    from vmafref.scoring import score
+
+    if args.version:
+        print(VERSION_STRING, file=sys.stderr)  # to stderr, as libvmaf's -v (cli_parse.c:538-540)
+        return EXIT_OK
+    models, features = _requests(args)
     if args.no_prediction and not models and not features:
         raise CliError("--no_prediction with no --model and no --feature computes nothing")
     geometry = {"width": args.width, "height": args.height, "pixel_format": args.pixel_format, "bitdepth": args.bitdepth}
+    # libvmaf draws its progress line and prints pooled scores only on a terminal
+    # (tools/vmaf.c:90,370,407); a script reads the -o document.
+    terminal = _stderr_is_terminal()
 
     columns, prefilter = _tiny_networks(args)
     with tempfile.TemporaryDirectory(prefix="vmafref-example-") as scratch:
@@ -174,19 +271,21 @@ def _run(args: argparse.Namespace) -> int:
             raise CliError("--frame_cnt must be positive")
         # A path that can never be written fails now, not after the scoring (specs/cli.md).
         target = resolve_output_target(args.output) if args.output else None
-        result = score(reference, distorted, **geometry, models=[] if args.no_prediction else models,
-                       features=features + _model_extractors_when_no_prediction(args, models),
-                       frame_cnt=args.frame_cnt, progress=not args.quiet, prefilter=prefilter,
-                       per_frame_columns=columns)
-    # As libvmaf's tools/vmaf.c:407: the pooled scores are printed unless -q and -o are both given;
-    # to stderr when the document itself goes to stdout (-o -), which they must not corrupt.
-    if not (args.quiet and args.output):
-        stream = sys.stderr if target is not None and target.kind == "stdout" else sys.stdout
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = score(reference, distorted, **geometry, models=[] if args.no_prediction else models,
+                           features=features + _model_extractors_when_no_prediction(args, models),
+                           frame_cnt=args.frame_cnt, progress=terminal and not args.quiet, prefilter=prefilter,
+                           per_frame_columns=columns, subsample=max(args.subsample, 1),
+                           skip_ref=args.frame_skip_ref, skip_dis=args.frame_skip_dist,
+                           allow_length_mismatch=args.allow_length_mismatch)
+    for warning in caught:  # libvmaf prints '"X" ended before "Y".' whatever stderr is
+        print(f"vmafref score: warning: {warning.message}", file=sys.stderr)
+    if terminal and not (args.quiet and args.output):
         for model in ([] if args.no_prediction else models):
-            pooled = result.pooled[model.name]["mean"]
-            print(f"{model.version}: {pooled!r}", file=stream)
+            print(f"{model.version}: {result.pooled[model.name]['mean']!r}", file=sys.stderr)
         for column in columns:
-            print(f"{column.column_name}: {result.pooled[column.column_name]['mean']!r}", file=stream)
+            print(f"{column.column_name}: {result.pooled[column.column_name]['mean']!r}", file=sys.stderr)
     if args.output:
         return _save(result, args.output, args.output_format or "xml")
     return EXIT_OK

@@ -111,9 +111,10 @@ class VideoPair:
                    f"{'at least ' if not before_reading else ''}{max(ref_count, dis_count)}")
         if not self._allow_length_mismatch:
             self.close()
-            raise FrameCountMismatchError(message + "; pass frame_cnt to score fewer frames, "
-                                          "or allow_length_mismatch=True to stop at the shorter "
-                                          "clip as libvmaf does")
+            raise FrameCountMismatchError(
+                message + "; to score the common frames with a warning, as libvmaf does, pass "
+                "--allow_length_mismatch (vmafref score) or allow_length_mismatch=True "
+                "(score(), open_pair()); or --frame_cnt N / frame_cnt=N to score fewer frames")
         warnings.warn(message + "; scoring the common frames, as libvmaf does", stacklevel=3)
 
     def __iter__(self):
