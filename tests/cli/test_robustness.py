@@ -371,3 +371,41 @@ def test_unsigned_flags_refuse_what_libvmaf_would(tiny_pair, capsys, flag, value
         main([*tiny_pair[2], flag, value])
     assert stopped.value.code == EXIT_ERROR
     assert "unsigned" in capsys.readouterr().err
+
+
+# --- Container input ----------------------------------------------------------------------
+
+HAVE_FFMPEG = all(__import__("shutil").which(tool) for tool in ("ffmpeg", "ffprobe"))
+
+
+def _mp4_of(raw, target):
+    width, height = geometry_flags()[1], geometry_flags()[3]
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s",
+                    f"{width}x{height}", "-r", "25", "-i", str(raw), "-c:v", "libx264", "-crf", "30",
+                    str(target)], check=True)
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.skipif(not HAVE_FFMPEG, reason="ffmpeg/ffprobe are not on PATH")
+def test_an_mp4_scores_as_its_raw_decode(tiny_pair, tmp_path, capsys):
+    ref, dis, _ = tiny_pair
+    mp4 = tmp_path / "dis.mp4"
+    _mp4_of(dis, mp4)
+    decoded = tmp_path / "decoded.yuv"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(mp4), "-f", "rawvideo", "-pix_fmt", "yuv420p",
+                    str(decoded)], check=True)
+    expected = _document(capsys, ["score", "-r", str(ref), "-d", str(decoded), *geometry_flags()])
+    direct = _document(capsys, ["score", "-r", str(ref), "-d", str(mp4), *geometry_flags()])
+    assert direct["frames"] == expected["frames"] and direct["pooled_metrics"] == expected["pooled_metrics"]
+    # Without -w -h -p -b the raw reference takes the container's geometry.
+    assert _document(capsys, ["score", "-r", str(ref), "-d", str(mp4)])["frames"] == expected["frames"]
+
+
+def test_an_mp4_without_ffmpeg_is_a_clear_error(tiny_pair, tmp_path, capsys, monkeypatch):
+    _no_scoring(monkeypatch)
+    clip = tmp_path / "dis.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypisom" + bytes(64))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    status, _, err = _run(capsys, ["score", "-r", str(tiny_pair[0]), "-d", str(clip), *geometry_flags()])
+    line = _one_error_line(err)
+    assert status == EXIT_ERROR and "ffmpeg" in line and "whole number of frames" not in line

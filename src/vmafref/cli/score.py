@@ -91,8 +91,8 @@ def register(subparsers: Any) -> None:
         description="Compute VMAF and its features as libvmaf f85a8536 does, with libvmaf's flags. "
                     "Values are written at full double precision.")
     parser.add_argument("--help", action="help", help="show this help and exit")
-    parser.add_argument("-r", "--reference", help="reference clip (.yuv or .y4m)")
-    parser.add_argument("-d", "--distorted", help="distorted clip (.yuv or .y4m)")
+    parser.add_argument("-r", "--reference", help="reference clip (.yuv, .y4m, or a container ffmpeg decodes)")
+    parser.add_argument("-d", "--distorted", help="distorted clip (.yuv, .y4m, or a container ffmpeg decodes)")
     parser.add_argument("-w", "--width", type=int, help="width (raw YUV; read from the header for Y4M)")
     parser.add_argument("-h", "--height", type=int, help="height")
     parser.add_argument("-p", "--pixel_format", choices=("420", "422", "444"), help="chroma subsampling")

@@ -1,4 +1,4 @@
-"""Streaming, bounded-memory readers for raw planar YUV and Y4M clips.
+"""Streaming, bounded-memory readers for raw planar YUV and Y4M clips, and containers via ffmpeg.
 
     from vmafref.io import open_video, open_pair, frames_from_arrays
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from vmafref.io.api import VideoPair, open_pair, open_video
 from vmafref.io.arrays import ArrayReader, frames_from_arrays
-from vmafref.io.errors import (ArrayInputError, BitDepthError, EmptyVideoError,
+from vmafref.io.container import CONTAINER_EXTENSIONS, ContainerReader
+from vmafref.io.errors import (ArrayInputError, BitDepthError, ContainerError, EmptyVideoError,
                                FrameCountMismatchError, GeometryMismatchError,
                                InvalidGeometryError, MissingGeometryError, SampleRangeError,
                                TruncatedFileError, UnknownFormatError, VideoFormatError,
@@ -50,4 +51,7 @@ __all__ = [
     "BitDepthError",
     "SampleRangeError",
     "ArrayInputError",
+    "ContainerError",
+    "ContainerReader",
+    "CONTAINER_EXTENSIONS",
 ]

@@ -9,6 +9,7 @@ import os
 import warnings
 
 from vmafref.io._stream import open_source
+from vmafref.io.container import SNIFF_BYTES, is_container_path, open_container, sniff_container
 from vmafref.io.errors import (FrameCountMismatchError, GeometryMismatchError,
                                MissingGeometryError, UnknownFormatError)
 from vmafref.io.geometry import check_bitdepth, make_geometry, normalize_pixel_format
@@ -33,7 +34,7 @@ def _validate_arguments(width, height, pixel_format, bitdepth, name):
 
 
 def open_video(path, width=None, height=None, pixel_format=None, bitdepth=None) -> VideoReader:
-    """Open a raw ``.yuv`` or a Y4M clip for streaming, one frame at a time.
+    """Open a raw ``.yuv``, a Y4M clip or a container file for streaming, one frame at a time.
 
     Args:
       path: a file path, ``"-"`` for standard input, or a binary file object.
@@ -42,21 +43,37 @@ def open_video(path, width=None, height=None, pixel_format=None, bitdepth=None) 
         value given must agree with the header (else GeometryMismatchError).
 
     A stream that starts with ``YUV4MPEG`` is read as Y4M whatever its name; a file named
-    ``*.y4m`` that does not is refused. Returns a :class:`VideoReader`: an iterator of
-    :class:`Frame` and a context manager. See specs/io.md §4.
+    ``*.y4m`` that does not is refused. A container (``*.mp4``, ``*.mkv``, … or a file whose
+    first bytes are a container's signature) is decoded through ffmpeg (specs/io.md §8).
+    Returns a :class:`VideoReader`: an iterator of :class:`Frame` and a context manager. See
+    specs/io.md §4.
     """
+    named = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if named is not None and named != "-" and is_container_path(named):
+        # Known container names go straight to ffmpeg, unopened (a FIFO keeps its bytes).
+        pixel_format, bitdepth = _validate_arguments(width, height, pixel_format, bitdepth, named)
+        return open_container(named, width, height, pixel_format, bitdepth)
     source = open_source(path)
     try:
         pixel_format, bitdepth = _validate_arguments(width, height, pixel_format, bitdepth,
                                                      source.name)
-        magic = source.read(len(Y4M_MAGIC))
+        head = source.read(SNIFF_BYTES)
         if source.seekable:
-            source.seek(source.tell() - len(magic))
+            source.seek(source.tell() - len(head))
         else:
-            source.push_back(magic)
+            source.push_back(head)
+        magic = head[:len(Y4M_MAGIC)]
         if magic == Y4M_MAGIC:
             return Y4mReader(source, width=width, height=height, pixel_format=pixel_format,
                              bitdepth=bitdepth)
+        family = None if _named_raw(named) else sniff_container(head)
+        if family is not None:
+            if named is None or named == "-" or not source.seekable:
+                raise UnknownFormatError(
+                    f"{source.name}: looks like a {family} container, which is decoded with ffmpeg "
+                    "from a regular file only; give its path, or pipe raw YUV or Y4M instead")
+            source.close()
+            return open_container(named, width, height, pixel_format, bitdepth)
         if isinstance(path, (str, os.PathLike)) and os.fspath(path).lower().endswith(".y4m"):
             raise UnknownFormatError(f"{source.name}: named .y4m but does not start with "
                                      "the YUV4MPEG2 magic")
@@ -149,6 +166,11 @@ class VideoPair:
 
     def __exit__(self, *exc_info):
         self.close()
+
+
+def _named_raw(name) -> bool:
+    """A ``.yuv`` file is raw whatever its first bytes are (they are samples)."""
+    return name is not None and os.path.splitext(name)[1].lower() == ".yuv"
 
 
 def _is_stdin(source) -> bool:

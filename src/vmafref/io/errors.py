@@ -19,6 +19,7 @@ __all__ = [
     "BitDepthError",
     "SampleRangeError",
     "ArrayInputError",
+    "ContainerError",
 ]
 
 
@@ -72,3 +73,8 @@ class SampleRangeError(BitDepthError):
 class ArrayInputError(VideoFormatError):
     """Arrays given to :func:`vmafref.io.frames_from_arrays` have a bad shape or dtype, or
     hold NaN, infinite or non-integer values."""
+
+
+class ContainerError(VideoFormatError):
+    """A container file (MP4, Matroska, …) cannot be decoded: ffmpeg or ffprobe is missing,
+    finds no video stream, or fails while decoding. See specs/io.md §8."""
