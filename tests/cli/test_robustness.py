@@ -409,3 +409,117 @@ def test_an_mp4_without_ffmpeg_is_a_clear_error(tiny_pair, tmp_path, capsys, mon
     status, _, err = _run(capsys, ["score", "-r", str(tiny_pair[0]), "-d", str(clip), *geometry_flags()])
     line = _one_error_line(err)
     assert status == EXIT_ERROR and "ffmpeg" in line and "whole number of frames" not in line
+
+
+# --- Output targets through the command ---------------------------------------------------------
+
+def test_dash_o_to_a_link_to_standard_output_writes_through_it(tiny_pair, tmp_path, capsys):
+    """As ``-o /dev/stdout``: the link is opened (here it is pytest's captured descriptor 1), never replaced."""
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    status, out, _ = _run(capsys, [*tiny_pair[2], "--json", "-o", str(link), "-q"])
+    assert status == 0 and json.loads(out)["frames"]
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+
+
+def test_dash_o_to_a_fifo_and_to_a_device_node(tiny_pair, tmp_path, capsys):
+    import stat
+    import threading
+
+    fifo = tmp_path / "scores.fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    status, _, _ = _run(capsys, [*tiny_pair[2], "--json", "-o", str(fifo), "-q"])
+    reader.join(timeout=30)
+    assert status == 0 and json.loads(received[0])["frames"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    node = tmp_path / "null"
+    try:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except OSError as error:
+        pytest.skip(f"cannot make a device node here: {error}")
+    status, _, err = _run(capsys, [*tiny_pair[2], "--json", "-o", str(node), "-q"])
+    if status == EXIT_ERROR and "Permission denied" in err:
+        pytest.skip("device nodes cannot be opened on this mount")
+    assert status == 0 and stat.S_ISCHR(os.lstat(node).st_mode)
+
+
+def test_dash_o_through_a_symlink_replaces_its_target(tiny_pair, tmp_path, capsys):
+    real = tmp_path / "real.json"
+    real.write_text("old\n")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    status, _, _ = _run(capsys, [*tiny_pair[2], "--json", "-o", str(link), "-q"])
+    assert status == 0 and link.is_symlink() and json.loads(real.read_text())["frames"]
+
+
+# --- Flags together, against an oracle ----------------------------------------------------------
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(skip_ref=st.integers(0, 2), skip_dis=st.integers(0, 2), subsample=st.integers(0, 3),
+       frame_cnt=st.none() | st.integers(1, 4))
+def test_skips_subsample_and_frame_cnt_together(tmp_path_factory, capsys, skip_ref, skip_dis, subsample, frame_cnt):
+    """Frames scored are the pairs left after the skips, cut by --frame_cnt, every Nth kept; a
+    length mismatch within them is the documented error."""
+    directory = tmp_path_factory.mktemp("flags")
+    ref, dis = write_pair(directory, frames=4)
+    argv = ["score", "-r", str(ref), "-d", str(dis), *geometry_flags(), "--frame_skip_ref", str(skip_ref),
+            "--frame_skip_dist", str(skip_dis), "--subsample", str(subsample), "--json", "-o", "-", "-q"]
+    if frame_cnt is not None:
+        argv += ["--frame_cnt", str(frame_cnt)]
+    status, out, err = _run(capsys, argv)
+    available = (4 - skip_ref, 4 - skip_dis)
+    count = min(available) if frame_cnt is None else min(min(available), frame_cnt)
+    if available[0] != available[1] and count == min(available) and (frame_cnt is None or frame_cnt > count):
+        assert status == EXIT_ERROR and "ended before" in _one_error_line(err)
+        return
+    assert status == 0, err
+    assert [f["frameNum"] for f in json.loads(out)["frames"]] == [i for i in range(count)
+                                                                   if i % max(subsample, 1) == 0]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frames=st.integers(0, 2), extra=st.sampled_from([0, 0, 1, -1, 4607]), seed=st.integers(0, 2**32 - 1))
+def test_any_bytes_as_a_raw_clip_are_a_score_or_a_clear_error(tiny_pair, capsys, tmp_path_factory,
+                                                              frames, extra, seed):
+    """Random samples, whole frames or not: a VMAF in [0, 100] or a clear error."""
+    import math
+
+    import numpy as np
+
+    from tests.cli.conftest import HEIGHT, WIDTH
+
+    size = max(frames * WIDTH * HEIGHT * 3 // 2 + extra, 0)
+    path = tmp_path_factory.mktemp("bytes") / "dis.yuv"
+    path.write_bytes(np.random.default_rng(seed).integers(0, 256, size, dtype=np.uint8).tobytes())
+    status, out, err = _run(capsys, ["score", "-r", str(tiny_pair[0]), "-d", str(path), *geometry_flags(),
+                                     "--frame_cnt", "1", "--json", "-o", "-", "-q"])
+    if status == 0:
+        vmaf = json.loads(out)["frames"][0]["metrics"]["vmaf"]
+        assert math.isfinite(vmaf) and 0 <= vmaf <= 100
+    else:
+        assert status == EXIT_ERROR
+        _one_error_line(err)
+
+
+# --- The Python API ---------------------------------------------------------------------------
+
+def test_the_api_on_arrays_equals_the_command_on_the_file(tiny_pair, capsys):
+    import numpy as np
+
+    from tests.cli.conftest import HEIGHT, WIDTH
+    from vmafref.scoring import score
+
+    ref, dis, common = tiny_pair
+    frame = WIDTH * HEIGHT * 3 // 2
+    ref_luma, dis_luma = ([np.frombuffer(path.read_bytes()[i * frame:i * frame + WIDTH * HEIGHT], np.uint8)
+                           .reshape(HEIGHT, WIDTH) for i in range(3)] for path in (ref, dis))
+    result = score(np.stack(ref_luma), np.stack(dis_luma), bitdepth=8)
+    document = _document(capsys, common)
+    assert [f["metrics"] for f in document["frames"]] == result.frames
+    with pytest.raises(ValueError, match="array"):
+        score(np.stack(ref_luma), np.stack(dis_luma), bitdepth=8, width=WIDTH, height=HEIGHT)
+    with pytest.raises(ValueError, match="nothing to compute"):
+        score(np.stack(ref_luma), np.stack(dis_luma), bitdepth=8, models=[])
