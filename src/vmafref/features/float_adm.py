@@ -9,6 +9,10 @@ Pure functions:
 
 :class:`FloatAdmExtractor` is the streaming extractor registered as ``float_adm``.
 See specs/float_adm.md.
+
+Reference: S. Li, F. Zhang, L. Ma and K. N. Ngan, "Image quality assessment by separately evaluating
+detail losses and additive impairments", IEEE Trans. Multimedia 13(5):935-949, 2011,
+doi:10.1109/TMM.2011.2152382.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ Pure functions:
 
 :class:`FloatVifExtractor` is the streaming extractor registered as ``float_vif``.
 See specs/float_vif.md.
+
+Reference: H. R. Sheikh and A. C. Bovik, "Image information and visual quality", IEEE Trans. Image
+Process. 15(2):430-444, 2006, doi:10.1109/TIP.2005.859378.
 """
 
 from __future__ import annotations

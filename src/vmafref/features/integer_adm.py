@@ -10,6 +10,10 @@ The integer work is pure JAX (:func:`adm_accumulators`: jit-able, vmap-able over
 frame axis, run under :func:`vmafref._x64.x64`) and ends in a few integer sums per scale;
 :func:`adm_scores` turns those into libvmaf's doubles with the C code's float / double
 types and order (``powf`` from the C math library, as libvmaf calls it).
+
+Reference: S. Li, F. Zhang, L. Ma and K. N. Ngan, "Image quality assessment by separately evaluating
+detail losses and additive impairments", IEEE Trans. Multimedia 13(5):935-949, 2011,
+doi:10.1109/TMM.2011.2152382.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ See specs/integer_vif.md.
 The pure functions work on one 2-D luma plane pair (``uint8`` for 8-bit input, ``uint16``
 for 9-16 bit) and can be jitted and vmapped over a leading frame axis; their integer
 arithmetic runs inside :func:`vmafref._x64.x64`.
+
+Reference: H. R. Sheikh and A. C. Bovik, "Image information and visual quality", IEEE Trans. Image
+Process. 15(2):430-444, 2006, doi:10.1109/TIP.2005.859378.
 """
 
 from __future__ import annotations
