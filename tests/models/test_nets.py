@@ -92,8 +92,11 @@ def test_forward_shapes(model_id, config, jit):
 
 
 def test_fr_matches_hand_written_mlp():
-    """The module computes Dense → exact GELU → Dense → exact GELU → Dense, nothing else."""
+    """The module computes Dense → exact GELU → Dense → exact GELU → Dense → clip(0, 100)."""
     params = nets.init_params("fr_regressor_v1", jax.random.key(2))["params"]
+    # Centre the untrained head inside the teacher's range, so the clip leaves most rows alone.
+    params = {**params, "score_head": {**params["score_head"],
+                                       "bias": np.full_like(np.asarray(params["score_head"]["bias"]), 50.0)}}
     x = _inputs(nets.contract("fr_regressor_v1"))[0].astype(np.float64)
 
     def gelu(v):
@@ -103,9 +106,20 @@ def test_fr_matches_hand_written_mlp():
     h = x
     for layer in ("hidden_0", "hidden_1"):
         h = gelu(h @ np.asarray(params[layer]["kernel"], np.float64) + np.asarray(params[layer]["bias"], np.float64))
-    expected = (h @ np.asarray(params["score_head"]["kernel"], np.float64) + np.asarray(params["score_head"]["bias"]))[:, 0]
+    raw = (h @ np.asarray(params["score_head"]["kernel"], np.float64) + np.asarray(params["score_head"]["bias"]))[:, 0]
+    expected = np.clip(raw, 0.0, 100.0)
     got = nets.apply("fr_regressor_v1", {"params": params}, x.astype(np.float32))["score"]
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+    assert np.mean((raw > 0.0) & (raw < 100.0)) > 0.5  # the comparison is not of clipped constants
+
+
+@pytest.mark.parametrize("bias, bound", [(500.0, 100.0), (-500.0, 0.0)])
+def test_fr_output_is_clipped_to_the_teachers_range(bias, bound):
+    params = nets.init_params("fr_regressor_v1", jax.random.key(4))["params"]
+    params = {**params, "score_head": {**params["score_head"],
+                                       "bias": np.full_like(np.asarray(params["score_head"]["bias"]), bias)}}
+    x = _inputs(nets.contract("fr_regressor_v1"), batch=16)[0]
+    np.testing.assert_array_equal(nets.apply("fr_regressor_v1", {"params": params}, x)["score"], bound)
 
 
 def test_dropout_only_in_training():
