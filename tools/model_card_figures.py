@@ -47,6 +47,8 @@ def model_table(sidecar: dict) -> str:
               f"SROCC {evaluation['srocc']['mean']:.4f} ± {evaluation['srocc']['std']:.4f}, "
               f"RMSE {evaluation['rmse']['mean']:.4f} ± {evaluation['rmse']['std']:.4f}."]
     quant = sidecar["quantization"]
+    if quant is None:
+        return "\n".join(lines) + "\n"
     lines.append(f"int8 twin: {'shipped' if quant['shipped'] else 'not shipped'}, PLCC drop "
                  f"{quant['plcc_drop']:.2e} (budget {quant['budget_plcc']}), max |fp32 − int8| "
                  f"{quant['max_abs_error']:.3g} over the training inputs.")
@@ -68,9 +70,19 @@ def main(argv=None) -> int:
     except (OSError, json.JSONDecodeError) as error:
         print(f"error: cannot read {args.registry}: {error}", file=sys.stderr)
         return 2
+    registered = set()
     for entry in registry["models"]:
         sidecar = json.loads((args.registry.parent / entry["sidecar"]).read_text())
+        registered.add(entry["id"] if not sidecar["smoke"] else None)
         print(model_table(sidecar))
+    # Refused builds leave their gate in their run folder: show what refused them.
+    for gate_file in sorted((args.registry.parent / "runs").glob("*/gate.json")):
+        if gate_file.parent.name in registered:
+            continue
+        gate = json.loads(gate_file.read_text())
+        folds = json.loads((gate_file.parent / "loso.json").read_text())
+        print(model_table({"id": f"{gate_file.parent.name} (refused)", "quantization": None,
+                           "evaluation": {**folds, "gate": gate}}).split("int8 twin")[0])
     return 0
 
 

@@ -589,7 +589,10 @@ def rebuild(model_id: str, *, registry_path: str | os.PathLike, source: str, out
     sidecar = load_sidecar(registry_path.parent / entry["sidecar"], expected_sha256=entry["sidecar_sha256"])
     provenance = sidecar["run_provenance"]
     recorded = dict(provenance["args"])
-    options = BuildOptions(**{f.name: recorded[f.name] for f in dataclasses.fields(BuildOptions) if f.name in recorded})
+    # Entries built before the corpus existed record no "data": they are the smoke builds. (The
+    # invocation keeps the args exactly as recorded: they are part of the sidecar's bytes.)
+    chosen = {"data": "smoke" if sidecar["smoke"] else "corpus", **recorded}
+    options = BuildOptions(**{f.name: chosen[f.name] for f in dataclasses.fields(BuildOptions) if f.name in chosen})
     if source in ("training", "training-loso"):
         invocation = Invocation(provenance["entrypoint"], tuple(provenance["argv"]), recorded)
         reuse = None if source == "training-loso" else (sidecar["evaluation"], sidecar["release_gate"])
