@@ -96,7 +96,7 @@ def _konvid(root: Path, count: int = 12) -> list[float]:
         quality = 1.0 + 4.0 * index / (count - 1)
         crf = int(round(51 - 10 * (quality - 1)))
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-                        f"testsrc2=size=256x240:rate=10:duration=0.4,noise=alls=20:allf=t+u",
+                        "testsrc2=size=256x240:rate=10:duration=0.4,noise=alls=20:allf=t+u",
                         "-c:v", "libx264", "-threads", "1", "-crf", str(crf), "-pix_fmt", "yuv420p",
                         str(videos / f"{key}.mp4")], check=True)
         lines.append(f"{key},{quality}")

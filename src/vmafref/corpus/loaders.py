@@ -116,6 +116,18 @@ def load_konvid_1k(root: str | os.PathLike[str], *, mos_csv: str | os.PathLike[s
     return clips
 
 
+def _frame_bytes(runner: Runner | None, cmd: Sequence[str], label: str) -> bytes:
+    """Run an ffmpeg frame extraction and return its stdout as bytes (pixels, not text)."""
+    runner_fn = runner
+    if runner_fn is None:
+        import subprocess
+
+        def runner_fn(command, capture_output=True, text=True, check=False):
+            return subprocess.run(command, capture_output=capture_output, check=check)
+    result = run_checked(runner_fn, cmd, source=label, step="extract_frame", what="ffmpeg middle-frame extraction")
+    return result.stdout if isinstance(result.stdout, bytes) else (result.stdout or "").encode("latin-1")
+
+
 def extract_middle_frame(path: str | os.PathLike[str], *, size: int = 224, runner: Runner | None = None,
                          ffmpeg: str = "ffmpeg", ffprobe: str = "ffprobe") -> np.ndarray:
     """The luma of the frame at half the clip's duration, area-resized to ``size`` x ``size``, uint8.
@@ -136,14 +148,7 @@ def extract_middle_frame(path: str | os.PathLike[str], *, size: int = 224, runne
         duration = 0.0
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{duration / 2:.6f}", "-i", label,
            "-frames:v", "1", "-vf", f"scale={size}:{size}:flags=area,format=gray", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
-    runner_fn = runner
-    if runner_fn is None:
-        import subprocess
-
-        def runner_fn(command, capture_output=True, text=True, check=False):  # bytes, not text, for pixels
-            return subprocess.run(command, capture_output=capture_output, check=check)
-    result = run_checked(runner_fn, cmd, source=label, step="extract_frame", what="ffmpeg middle-frame extraction")
-    data = result.stdout if isinstance(result.stdout, bytes) else (result.stdout or "").encode("latin-1")
+    data = _frame_bytes(runner, cmd, label)
     if len(data) != size * size:
         raise DatasetLayoutError(f"{label}: ffmpeg returned {len(data)} bytes for the middle frame, expected {size * size}")
     return np.frombuffer(data, dtype=np.uint8).reshape(size, size).copy()
@@ -173,14 +178,7 @@ def extract_middle_frame_native(path: str | os.PathLike[str], *, runner: Runner 
         raise DatasetLayoutError(f"{label}: ffprobe found no video stream with a size")
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{duration / 2:.6f}", "-i", label,
            "-frames:v", "1", "-vf", "format=gray", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
-    runner_fn = runner
-    if runner_fn is None:
-        import subprocess
-
-        def runner_fn(command, capture_output=True, text=True, check=False):  # bytes, not text, for pixels
-            return subprocess.run(command, capture_output=capture_output, check=check)
-    result = run_checked(runner_fn, cmd, source=label, step="extract_frame", what="ffmpeg middle-frame extraction")
-    data = result.stdout if isinstance(result.stdout, bytes) else (result.stdout or "").encode("latin-1")
+    data = _frame_bytes(runner, cmd, label)
     if len(data) != width * height:
         raise DatasetLayoutError(f"{label}: ffmpeg returned {len(data)} bytes for a {width}x{height} frame")
     return np.frombuffer(data, dtype=np.uint8).reshape(height, width).copy()

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vmafref.corpus.ffmpeg import sha256_file
+
 __all__ = [
     "CLIP_WIDTH", "CLIP_HEIGHT", "CLIP_FRAMES", "PAN_DX", "PAN_DY",
     "ResourceSource", "Clip", "SourceUnavailableError", "RESOURCE_SOURCES",
@@ -171,14 +173,6 @@ def source_file(source: ResourceSource, resource_root: Path | None) -> Path:
     return path
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _subsample_chroma(plane: np.ndarray) -> np.ndarray:
     """Mean of each 2×2 block, rounded half up (odd edges repeat their last row/column)."""
     h, w = plane.shape
@@ -292,4 +286,4 @@ def load_clip(source: ResourceSource, resource_root: Path | None) -> Clip:
     dtype = np.uint16 if source.bitdepth > 8 else np.uint8
     stack = lambda planes: np.ascontiguousarray(np.stack(planes).astype(dtype))  # noqa: E731
     return Clip(source.name, stack(ys), stack(us), stack(vs), source.bitdepth, "video" if video else "pan",
-                _sha256_file(path))
+                sha256_file(path))

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from vmafref.corpus import training_inputs as ti
+from vmafref.corpus.ffmpeg import sha256_file
 from vmafref.corpus.distortions import (CONDITIONS, NR_CONDITIONS, FILTER_BLUR_SIGMA, FILTER_JPEG_QUALITY,
                                         apply_condition, blur_jpeg_degrade)
 from vmafref.corpus.resource import (CLIP_FRAMES, CLIP_HEIGHT, CLIP_WIDTH, RESOURCE_SOURCES, ResourceSource,
@@ -147,14 +148,6 @@ def _worker(source_index: int, resource_root: str | None) -> dict[str, Any]:
     return source_result(source, Path(resource_root) if resource_root else None)
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def tool_versions() -> dict[str, Any]:
     """ffmpeg's version and library lines, and the Python packages that move the bytes."""
     try:
@@ -217,7 +210,7 @@ def build_resource_corpus(resource_root: str | os.PathLike | None, out: str | os
     root = Path(resource_root) if resource_root else None
     chosen = [i for i, s in enumerate(RESOURCE_SOURCES) if sources is None or s.name in sources]
     # Missing files are reported before any work starts (not after an hour of encodes).
-    hashes = {i: _file_sha256(source_file(RESOURCE_SOURCES[i], root)) for i in chosen}
+    hashes = {i: sha256_file(source_file(RESOURCE_SOURCES[i], root)) for i in chosen}
     results: dict[int, dict[str, Any]] = {}
     for i in chosen:
         cached = _load_cached(out, RESOURCE_SOURCES[i], hashes[i])

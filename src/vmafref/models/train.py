@@ -211,7 +211,7 @@ def train(config: TrainConfig, dataset: Dataset, progress: bool = True) -> Train
         raise TrainingError(f"dataset was made for {dataset.model_id}, not {model_id}")
     if len(dataset) < 2:
         raise TrainingError(f"need at least 2 training rows, got {len(dataset)}")
-    cfg = nets.resolve_config(model_id, **model_config)
+    nets.resolve_config(model_id, **model_config)  # refuses an unknown configuration early
     model_contract = nets.contract(model_id, **model_config)
     standardizer = None
     if model_contract.kind == "fr":
