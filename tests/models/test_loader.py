@@ -94,7 +94,11 @@ def test_tampered_sidecar_is_refused(tmp_path):
     registry = _copy(tmp_path)
     entry = _entries(registry)[0]
     path = registry.parent / entry["sidecar"]
-    path.write_text(path.read_text().replace('"smoke": true', '"smoke": false'))
+    text = path.read_text()
+    flipped = text.replace('"smoke": true', '"smoke": false') if '"smoke": true' in text else \
+        text.replace('"smoke": false', '"smoke": true')
+    assert flipped != text
+    path.write_text(flipped)
     with pytest.raises(SidecarError, match="sha256"):
         load(entry["id"], registry_path=registry)
 
