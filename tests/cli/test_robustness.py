@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -173,6 +174,17 @@ def test_sigint_of_the_command_exits_130(tmp_path):
                     raise
                 time.sleep(0.05)
         assert writer is not None, "the command never opened its input"
+        # Ctrl-C while the command waits for its first frame: on a loaded machine it may still
+        # be busy elsewhere for a while, so wait until it sleeps in the pipe read.
+        settle = time.monotonic() + 30
+        while time.monotonic() < settle:
+            try:
+                channel = Path(f"/proc/{process.pid}/wchan").read_text()
+                if "pipe" in channel or channel.strip() in ("", "0"):  # blocked, or not reported here
+                    break
+            except OSError:
+                break
+            time.sleep(0.05)
         time.sleep(0.2)
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
