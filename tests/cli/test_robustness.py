@@ -162,7 +162,10 @@ def test_sigint_of_the_command_exits_130(tmp_path):
     out = tmp_path / "out.json"
     command = [sys.executable, "-c", "import sys; from vmafref.cli import console_main; sys.exit(console_main())",
                "score", "-r", str(fifo), "-d", str(dis), *geometry_flags(), "--json", "-o", str(out)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The command starts as from a shell, with Ctrl-C's default disposition: a module the test
+    # session imported may have set SIGINT to "ignore", which a child would otherwise inherit.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         writer = None
         deadline = time.monotonic() + 120
