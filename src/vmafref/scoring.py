@@ -149,7 +149,8 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
                  features: Sequence[str | FeatureRequest | tuple[str, Mapping[str, Any]]] = (),
                  frame_hook: Callable[[int], None] | None = None,
                  per_frame_columns: Sequence[Any] = (), subsample: int = 1) -> ScoreResult:
-    """Score an iterable of ``(index, ref_luma, dis_luma)`` pairs.
+    """Score an iterable of ``(index, ref_luma, dis_luma)`` pairs (optionally followed by each
+    picture's planes ``(y, u, v)``, which extractors that read chroma get).
 
     ``per_frame_columns`` are objects with ``column_name`` and
     ``score_frame(dis_luma, bitdepth, features) -> float`` (the tiny networks); their value
@@ -166,19 +167,28 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
         raise ValueError("nothing to compute: no model and no feature requested "
                          "(models=[] needs at least one entry in features)")
     plan = _plan_extractors(loaded, requests)
-    extractors: list[FeatureExtractor] = [get_extractor(name)(width=width, height=height, bitdepth=bitdepth, **options)
-                                          for name, options in plan]
+    extractors: list[FeatureExtractor] = []
+    for name, options in plan:
+        cls = get_extractor(name)
+        extra = {"pixel_format": pixel_format} if cls.planes == "yuv" else {}
+        extractors.append(cls(width=width, height=height, bitdepth=bitdepth, **extra, **options))
     every_frame = [name not in SUBSAMPLED_EXTRACTORS for name, _ in plan]
     collector = _Collector()
     frame_count = 0
     kept: list[int] = []
     pending_luma: dict[int, np.ndarray] = {}
     start = time.process_time()
-    for index, ref, dis in pairs:
+    for item in pairs:
+        index, ref, dis = item[:3]
+        # Optional 4th and 5th items: each picture's planes (y, u, v) for extractors that read chroma.
+        pictures = item[3:5] if len(item) >= 5 else ((ref,), (dis,))
         keep = index % subsample == 0
         for extractor, always in zip(extractors, every_frame):
             if keep or always:
-                collector.add(extractor.extract(index, ref, dis))
+                if extractor.planes == "yuv":
+                    collector.add(extractor.extract(index, *pictures))
+                else:
+                    collector.add(extractor.extract(index, ref, dis))
         if keep:
             kept.append(index)
             if per_frame_columns:
@@ -188,8 +198,10 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
         frame_count += 1
         if frame_hook is not None:
             frame_hook(index)
+    aggregate: dict[str, float] = {}
     for extractor in extractors:
         collector.add(extractor.flush())
+        aggregate.update(extractor.aggregate())
     if per_frame_columns:
         _score_columns(per_frame_columns, pending_luma, collector, bitdepth, final=True)
     if frame_count == 0:
@@ -208,7 +220,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
             pooled[key] = pool(column)
     return ScoreResult(frames=frames, pooled=pooled, keys=list(collector.keys), width=width, height=height,
                        bitdepth=bitdepth, pixel_format=pixel_format, frame_count=frame_count, cpu_seconds=cpu_seconds,
-                       frame_numbers=kept)
+                       aggregate=aggregate, frame_numbers=kept)
 
 
 def _load_models(models: Sequence[str | ModelRequest | VmafModel]) -> list[VmafModel]:
@@ -293,7 +305,8 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
         def pairs():
             for index, ref_frame, dis_frame in pair:
                 dis_luma = dis_frame.y if prefilter is None else prefilter(dis_frame.y, geometry.bitdepth)
-                yield index, ref_frame.y, dis_luma
+                yield (index, ref_frame.y, dis_luma, (ref_frame.y, ref_frame.u, ref_frame.v),
+                       (dis_luma, dis_frame.u, dis_frame.v))
 
         try:
             return score_frames(pairs(), width=geometry.width, height=geometry.height, bitdepth=geometry.bitdepth,

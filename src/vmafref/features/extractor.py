@@ -93,6 +93,10 @@ class FeatureExtractor(abc.ABC):
 
     name: ClassVar[str]
     options: ClassVar[Mapping[str, OptionSpec]] = {}
+    #: ``"luma"``: :meth:`extract` gets the luma planes; ``"yuv"``: it gets each picture as the
+    #: tuple of its planes ``(y, u, v)`` (a 1-tuple when only luma is known), and the
+    #: constructor also gets ``pixel_format`` (specs/score.md §1).
+    planes: ClassVar[str] = "luma"
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
         self.width = int(width)
@@ -106,4 +110,8 @@ class FeatureExtractor(abc.ABC):
 
     def flush(self) -> FrameValues:
         """Return values that only become final at the end of the clip."""
+        return {}
+
+    def aggregate(self) -> dict[str, float]:
+        """Whole-clip values (libvmaf's ``aggregate_metrics``), asked for after :meth:`flush`."""
         return {}
