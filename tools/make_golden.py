@@ -93,6 +93,17 @@ RUNS: dict[str, dict] = {
         "feature_family": "fixed_point",
         "model_family": None,
     },
+    # The other extractors, without a model.
+    "psnr": {"models": [], "features": [{"name": "psnr", "options": {"enable_mse": "true"}}],
+             "feature_family": "fixed_point", "model_family": None},
+    # AOM CTC's psnr options (cli_parse.c:29): 8-bit-aligned peak, capped by min_sse.
+    "psnr_ctc": {"models": [], "features": [{"name": "psnr", "options": {"enable_mse": "true",
+                                                                          "reduced_hbd_peak": "true",
+                                                                          "min_sse": "0.5"}}],
+                 "feature_family": "fixed_point", "model_family": None},
+    "float_simple": {"models": [], "features": [{"name": "float_psnr"}, {"name": "float_moment"},
+                                                {"name": "float_ansnr"}],
+                     "feature_family": "float_strict", "model_family": None},
 }
 
 #: Tolerance per key family: a value passes when ``|got - expected| <= atol + rtol*|expected|``.
@@ -104,6 +115,9 @@ TOLERANCES: dict[str, dict] = {
              "why": "model score from bit-exact features; the SVM sums in double"},
     "float": {"limit": {"rtol": 1e-5, "atol": 1e-6}, "goal": {"rtol": 1e-6, "atol": 1e-7},
               "why": "libvmaf's float path accumulates in float32 in its own order"},
+    "float_strict": {"limit": {"rtol": 1e-6, "atol": 1e-7},
+                     "why": "float features whose float32 order vmafref follows step for step (specs/float_psnr.md, "
+                            "float_moment.md, float_ansnr.md); measured: identical doubles"},
 }
 
 
@@ -513,6 +527,22 @@ CASES: list[Case] = [
 ]
 
 
+#: Runs of the extractors outside the VMAF models, added to the cases named (after their model
+#: runs). The 12- and 16-bit src01 cases carry none of the PSNR runs: their peaks differ from
+#: the 10-bit case's, so their values could not equal it (``equivalent_to``).
+_PSNR_CASES = ("identical_176x144_420_8bit", "flat_64x48_420_8bit", "near_black_96x64_420_8bit", "min_size_33x33_444_8bit", "odd_33x27_444_8bit",
+               "odd_161x91_420_8bit", "texture_96x72_420_10bit", "texture_96x72_420_12bit",
+               "texture_96x72_420_16bit", "texture_80x64_422_8bit", "texture_80x64_444_8bit",
+               "y4m_texture_90x60_422_10bit", "src01_q160x90_420_8bit", "sparks_480x270_420_10bit",
+               "x264_160x90_420_8bit_y4m", "x265_240x136_420_10bit", "vp9_157x89_444_8bit", "av1_160x90_420_8bit")
+FEATURE_RUNS: dict[str, tuple[str, ...]] = {case_id: ("psnr", "float_simple") for case_id in _PSNR_CASES}
+for _case_id in ("odd_161x91_420_8bit", "texture_96x72_420_10bit", "texture_96x72_420_16bit",
+                 "texture_80x64_422_8bit", "sparks_480x270_420_10bit"):
+    FEATURE_RUNS[_case_id] += ("psnr_ctc",)
+for _case in CASES:
+    _case.runs = tuple(_case.runs) + FEATURE_RUNS.get(_case.id, ())
+
+
 # ------------------------------------------------------------------------ computing runs
 
 def model_requests(run: dict) -> list[ModelRequest]:
@@ -768,6 +798,7 @@ def generate(library: LibVmaf, cases: Sequence[Case], golden: Path, context: Bui
         "tolerance_rule": "|got - expected| <= atol + rtol * |expected|; NaN matches NaN",
         "key_families": {"fixed_point": "every key of a run whose feature_family is fixed_point",
                          "float": "every key of a run whose feature_family is float",
+                         "float_strict": "every key of a run whose feature_family is float_strict",
                          "vmaf": "the model score of a run whose model_family is vmaf"},
         "cases": sorted(entries.values(), key=lambda e: order.index(e["id"]) if e["id"] in order else len(order)),
     }
