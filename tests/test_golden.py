@@ -27,7 +27,10 @@ POOLING_METHODS = ("min", "max", "mean", "harmonic_mean")
 #: float run on two cores), so the default set is a few geometries that cover the fixed-point
 #: path on odd sizes, high bit depth, 4:2:2 and Y4M, and the float path at the minimum size.
 DEFAULT_RUNS = {("odd_161x91_420_8bit", "integer"), ("y4m_texture_90x60_422_10bit", "integer"),
-                ("flat_64x48_420_8bit", "integer"), ("min_size_33x33_444_8bit", "float")}
+                ("flat_64x48_420_8bit", "integer"), ("min_size_33x33_444_8bit", "float"),
+                # The other extractors: cheap, one small geometry each for chroma, options and float order.
+                ("odd_161x91_420_8bit", "psnr"), ("y4m_texture_90x60_422_10bit", "psnr"),
+                ("texture_96x72_420_16bit", "psnr_ctc"), ("odd_161x91_420_8bit", "float_simple")}
 
 pytestmark = pytest.mark.skipif(not CASES, reason="golden/manifest.json has no cases")
 

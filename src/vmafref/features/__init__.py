@@ -20,6 +20,10 @@ EXTRACTOR_MODULES: dict[str, tuple[str, str]] = {
     "float_adm": ("vmafref.features.float_adm", "FloatAdmExtractor"),
     "float_vif": ("vmafref.features.float_vif", "FloatVifExtractor"),
     "float_motion": ("vmafref.features.float_motion", "FloatMotionExtractor"),
+    "psnr": ("vmafref.features.psnr", "PsnrExtractor"),
+    "float_psnr": ("vmafref.features.float_psnr", "FloatPsnrExtractor"),
+    "float_moment": ("vmafref.features.float_moment", "FloatMomentExtractor"),
+    "float_ansnr": ("vmafref.features.float_ansnr", "FloatAnsnrExtractor"),
 }
 
 

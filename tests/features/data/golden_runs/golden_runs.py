@@ -1,0 +1,84 @@
+"""Feature tests against the golden cases (``golden/``): clips, libvmaf's values, a runner.
+
+The values are libvmaf's own (written by ``tools/make_golden.py`` from a real libvmaf build);
+these helpers only read them and feed the clips frame by frame to one extractor.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import lzma
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[4]
+GOLDEN = ROOT / "golden"
+sys.path.insert(0, str(ROOT / "tools"))
+from make_golden import read_frames  # noqa: E402
+
+__all__ = ["GOLDEN", "case", "clip_frames", "expected_run", "run_extractor", "worst_difference"]
+
+
+@functools.lru_cache(maxsize=None)
+def _manifest() -> dict:
+    return {entry["id"]: entry for entry in json.loads((GOLDEN / "manifest.json").read_text())["cases"]}
+
+
+def case(case_id: str) -> dict:
+    """The manifest entry of a golden case."""
+    return _manifest()[case_id]
+
+
+@functools.lru_cache(maxsize=None)
+def clip_frames(case_id: str) -> tuple[list, list]:
+    """``(reference, distorted)``: per frame the list of planes ``[y, u, v]``."""
+    entry = case(case_id)
+    geometry = (entry["container"], entry["width"], entry["height"], entry["pixel_format"], entry["bitdepth"])
+    out = []
+    for role in ("reference", "distorted"):
+        data = lzma.decompress((GOLDEN / entry[role]["file"]).read_bytes())
+        out.append(read_frames(data, *geometry))
+    return out[0], out[1]
+
+
+def expected_run(case_id: str, run_id: str) -> dict:
+    """libvmaf's ``{"frames", "pooled", "model_keys"}`` of one run of a case."""
+    return json.loads((GOLDEN / case(case_id)["expected"]).read_text())["runs"][run_id]
+
+
+def run_extractor(extractor, case_id: str, planes: bool = False) -> list[dict[str, float]]:
+    """Feed every frame of a case to ``extractor``; per-frame values in frame order.
+
+    ``planes`` passes each picture as its tuple of planes (extractors that read chroma).
+    """
+    reference, distorted = clip_frames(case_id)
+    values: dict[int, dict[str, float]] = {}
+    for index, (ref, dis) in enumerate(zip(reference, distorted)):
+        args = (tuple(ref), tuple(dis)) if planes else (ref[0], dis[0])
+        for i, row in extractor.extract(index, *args).items():
+            values.setdefault(i, {}).update(row)
+    for i, row in extractor.flush().items():
+        values.setdefault(i, {}).update(row)
+    return [values[i] for i in sorted(values)]
+
+
+def worst_difference(expected: list[dict], got: list[dict], keys) -> tuple[float, float]:
+    """Largest absolute and relative difference over the frames and ``keys`` (NaN = NaN)."""
+    worst_abs = worst_rel = 0.0
+    for want, have in zip(expected, got, strict=True):
+        for key in keys:
+            a, b = want[key], have[key]
+            if a == b or (math.isnan(a) and math.isnan(b)):
+                continue
+            worst_abs = max(worst_abs, abs(a - b))
+            worst_rel = max(worst_rel, abs(a - b) / abs(a) if a else math.inf)
+    return worst_abs, worst_rel
+
+
+def to_array(frames, plane: int = 0) -> np.ndarray:
+    """One plane of every frame, stacked ``(N, H, W)``."""
+    return np.stack([frame[plane] for frame in frames])
