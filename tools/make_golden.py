@@ -104,6 +104,17 @@ RUNS: dict[str, dict] = {
     "float_simple": {"models": [], "features": [{"name": "float_psnr"}, {"name": "float_moment"},
                                                 {"name": "float_ansnr"}],
                      "feature_family": "float_strict", "model_family": None},
+    "float_ssim": {"models": [], "features": [{"name": "float_ssim", "options": {"enable_lcs": "true"}}],
+                   "feature_family": "float_strict", "model_family": None},
+    # Decimation by 2 (the default picks 1 below 384 lines) and the dB conversion with its cap.
+    "float_ssim_db": {"models": [], "features": [{"name": "float_ssim", "options": {"scale": "2", "enable_db": "true",
+                                                                                     "clip_db": "true"}}],
+                      "feature_family": "float_strict", "model_family": None},
+    # MS-SSIM needs frames of at least 176x176 (libvmaf refuses smaller ones).
+    "float_ms_ssim": {"models": [], "features": [{"name": "float_ms_ssim", "options": {"enable_lcs": "true",
+                                                                                       "enable_db": "true",
+                                                                                       "clip_db": "true"}}],
+                      "feature_family": "float_strict", "model_family": None},
 }
 
 #: Tolerance per key family: a value passes when ``|got - expected| <= atol + rtol*|expected|``.
@@ -503,6 +514,9 @@ CASES: list[Case] = [
                          note="" if depth == 10 else f"the 10-bit samples shifted left by {depth - 10} bits: every "
                                                      "value equals the 10-bit case's, bit for bit")
       for depth in (10, 12, 16)],
+    synthetic_case("texture_192x176_444_12bit", "just large enough for MS-SSIM's five scales (12x11 at the fifth), "
+                   "4:4:4 12-bit", synthetic_texture, seed=22, width=192,
+                   height=176, frames=2, pixel_format="444", bitdepth=12, runs=()),
     codec_case("x264_160x90_420_8bit_y4m", "src01 160x90 through libx264 (CRF 38), Y4M container",
                source_clip=Q160, source_geometry=(160, 90, "420", 8), source_frames=12, filters="null",
                width=160, height=90, pixel_format="420", bitdepth=8, container="y4m", extension="mkv",
@@ -539,6 +553,15 @@ FEATURE_RUNS: dict[str, tuple[str, ...]] = {case_id: ("psnr", "float_simple") fo
 for _case_id in ("odd_161x91_420_8bit", "texture_96x72_420_10bit", "texture_96x72_420_16bit",
                  "texture_80x64_422_8bit", "sparks_480x270_420_10bit"):
     FEATURE_RUNS[_case_id] += ("psnr_ctc",)
+for _case_id in _PSNR_CASES:
+    FEATURE_RUNS[_case_id] += ("float_ssim",)
+for _case_id in ("odd_161x91_420_8bit", "texture_96x72_420_10bit", "texture_80x64_422_8bit"):
+    FEATURE_RUNS[_case_id] += ("float_ssim_db",)
+# SSIM is computed on the 8-bit scale, so the 12- and 16-bit src01 values equal the 10-bit ones.
+for _case_id in ("src01_576x324_420_10bit", "src01_576x324_420_12bit", "src01_576x324_420_16bit"):
+    FEATURE_RUNS[_case_id] = ("float_ssim", "float_ms_ssim")
+FEATURE_RUNS["sparks_480x270_420_10bit"] += ("float_ms_ssim",)
+FEATURE_RUNS["texture_192x176_444_12bit"] = ("psnr", "float_simple", "float_ssim", "float_ms_ssim")
 for _case in CASES:
     _case.runs = tuple(_case.runs) + FEATURE_RUNS.get(_case.id, ())
 
