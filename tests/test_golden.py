@@ -30,7 +30,8 @@ DEFAULT_RUNS = {("odd_161x91_420_8bit", "integer"), ("y4m_texture_90x60_422_10bi
                 ("flat_64x48_420_8bit", "integer"), ("min_size_33x33_444_8bit", "float"),
                 # The other extractors: cheap, one small geometry each for chroma, options and float order.
                 ("odd_161x91_420_8bit", "psnr"), ("y4m_texture_90x60_422_10bit", "psnr"),
-                ("texture_96x72_420_16bit", "psnr_ctc"), ("odd_161x91_420_8bit", "float_simple")}
+                ("texture_96x72_420_16bit", "psnr_ctc"), ("odd_161x91_420_8bit", "float_simple"),
+                ("texture_80x64_422_8bit", "float_ssim_db")}
 
 pytestmark = pytest.mark.skipif(not CASES, reason="golden/manifest.json has no cases")
 

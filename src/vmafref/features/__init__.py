@@ -24,6 +24,8 @@ EXTRACTOR_MODULES: dict[str, tuple[str, str]] = {
     "float_psnr": ("vmafref.features.float_psnr", "FloatPsnrExtractor"),
     "float_moment": ("vmafref.features.float_moment", "FloatMomentExtractor"),
     "float_ansnr": ("vmafref.features.float_ansnr", "FloatAnsnrExtractor"),
+    "float_ssim": ("vmafref.features.float_ssim", "FloatSsimExtractor"),
+    "float_ms_ssim": ("vmafref.features.float_ms_ssim", "FloatMsSsimExtractor"),
 }
 
 
