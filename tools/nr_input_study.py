@@ -2,7 +2,7 @@
 
 Measures, on full-resolution frames of a vmaf_resource clone, the two candidate ways of
 turning a frame into the network's 224×224 input — an area resize of the whole frame, or
-native-resolution crops (``vmafref.models.runtime.nr_input``) — by how much of the damage of
+native-resolution crops (``vmafref.models.release.runtime.nr_input``) — by how much of the damage of
 a JPEG ladder of each frame reaches the input: the mean absolute difference between the
 inputs made from the coded and from the pristine frame.
 A tiny network cannot learn what its input no longer contains. Writes a markdown table (and prints it)::
@@ -51,8 +51,8 @@ def _damage(coded_input: np.ndarray, pristine_input: np.ndarray) -> float:
 def study(resource_root: Path) -> list[dict]:
     from scipy import stats
 
-    from vmafref.models.data import fr_feature_rows
-    from vmafref.models.runtime import area_resize, luma_to_unit, nr_input
+    from vmafref.models.datasets.data import fr_feature_rows
+    from vmafref.models.release.runtime import area_resize, luma_to_unit, nr_input
     from vmafref.vmaf_model import load_model
 
     teacher = load_model("vmaf_v0.6.1")

@@ -11,7 +11,7 @@ are safe.
 * location: ``$VMAFREF_CACHE_DIR`` or ``$XDG_CACHE_HOME/vmafref`` or ``~/.cache/vmafref``,
   then ``xla-<key>/``;
 * opt out: ``VMAFREF_COMPILE_CACHE=0``; a ``JAX_COMPILATION_CACHE_DIR`` the user set wins;
-* never used by the pinned training and audit processes (``vmafref.models.pinned`` removes it
+* never used by the pinned training and audit processes (``vmafref.models.training.pinned`` removes it
   before jax starts): their bytes must not depend on what another process compiled.
 
 See specs/compile_cache.md.

@@ -344,7 +344,7 @@ class _NetworkColumn:
 def _tiny_networks(args: argparse.Namespace) -> tuple[list, Any]:
     if not args.tiny_model and not args.prefilter:
         return [], None
-    from vmafref.models.runtime import LearnedFilter, TinyModel
+    from vmafref.models.release.runtime import LearnedFilter, TinyModel
 
     columns = [_NetworkColumn(TinyModel.load(name, device=args.tiny_device)) for name in args.tiny_model]
     names = [column.column_name for column in columns]

@@ -75,7 +75,7 @@ def noise_seed(source_name: str, condition_name: str) -> int:
 
 def source_result(source: ResourceSource, resource_root: Path | None) -> dict[str, Any]:
     """Everything one source contributes: table rows, NR crops, filter crops, encode records."""
-    from vmafref.models.data import fr_feature_rows
+    from vmafref.models.datasets.data import fr_feature_rows
     from vmafref.vmaf_model import load_model
 
     teacher = load_model("vmaf_v0.6.1")

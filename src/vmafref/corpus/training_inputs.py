@@ -130,7 +130,7 @@ def file_digests(folder: Path, names: Sequence[str]) -> dict[str, dict[str, Any]
 
 def default_training_dir() -> Path:
     """``model/tiny/training`` beside the registry (``$VMAFREF_MODEL_DIR`` respected)."""
-    from vmafref.models.registry import default_registry_path
+    from vmafref.models.release.registry import default_registry_path
 
     return default_registry_path().parent / "training"
 

@@ -2,11 +2,11 @@
 
 The public entry point for using a shipped network is :func:`load`, which verifies a model
 file against the registry (sha256, opset, op allowlist, no external data) before anything
-else touches it; :mod:`vmafref.models.runtime` builds inference sessions from its result.
+else touches it; :mod:`vmafref.models.release.runtime` builds inference sessions from its result.
 See specs/models/registry.md.
 
 The names below are imported on first use (PEP 562), so that importing
-:mod:`vmafref.models.determinism` loads neither numpy nor jax: a training or audit process pins
+:mod:`vmafref.models.training.determinism` loads neither numpy nor jax: a training or audit process pins
 itself to one CPU before any numerical library starts its thread pools
 (specs/models/training_determinism.md §2).
 """
@@ -27,14 +27,14 @@ __all__ = [
 ]
 
 _HOMES = {
-    "load": "vmafref.models.loader",
-    "VerifiedModel": "vmafref.models.loader",
-    "ModelIntegrityError": "vmafref.models.loader",
-    "ExternalDataError": "vmafref.models.loader",
-    "OpsetMismatchError": "vmafref.models.loader",
-    "ContractMismatchError": "vmafref.models.loader",
-    "ModelArtifactError": "vmafref.models.allowlist",
-    "ForbiddenOpError": "vmafref.models.allowlist",
+    "load": "vmafref.models.release.loader",
+    "VerifiedModel": "vmafref.models.release.loader",
+    "ModelIntegrityError": "vmafref.models.release.loader",
+    "ExternalDataError": "vmafref.models.release.loader",
+    "OpsetMismatchError": "vmafref.models.release.loader",
+    "ContractMismatchError": "vmafref.models.release.loader",
+    "ModelArtifactError": "vmafref.models.conversion.allowlist",
+    "ForbiddenOpError": "vmafref.models.conversion.allowlist",
 }
 
 
