@@ -9,6 +9,11 @@ specs/models/training_determinism.md.
 
 Losses: MSE for the FR and NR regressors, Gaussian NLL ``½(logvar + (y − μ)²·e^(−logvar))``
 for the FR variance mode, L1 for the filter. Optimiser: AdamW (decoupled weight decay).
+
+The filter's training pairs are shifted in level at every step (:func:`shift_levels`, drawn
+from ``fold_in(dropout_key, s)``): a restoration learnt at the levels of the training crops
+would otherwise carry a level-dependent offset to content darker or brighter than they are
+(specs/models/learned_filter_v1.md §4).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from vmafref.models.training.params_io import canonical_params, params_sha256
 from vmafref.models.datasets.standardize import Standardizer
 
 __all__ = ["TrainConfig", "TrainResult", "TrainingError", "DEFAULT_HYPERPARAMETERS", "train", "predict",
-           "model_inputs", "regression_metrics"]
+           "model_inputs", "regression_metrics", "shift_levels"]
 
 #: Per-model defaults: epochs, batch size, learning rate, weight decay. The fork's optimiser
 #: and loss for each network, with the step counts the resource corpus needs within the
@@ -40,7 +45,8 @@ DEFAULT_HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "fr_regressor_v1": {"epochs": 150, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-5},
     "fr_regressor_v2": {"epochs": 150, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-5},
     "nr_metric_v1": {"epochs": 12, "batch_size": 16, "learning_rate": 2e-3, "weight_decay": 1e-4},
-    "learned_filter_v1": {"epochs": 20, "batch_size": 16, "learning_rate": 1e-3, "weight_decay": 0.0},
+    "learned_filter_v1": {"epochs": 20, "batch_size": 16, "learning_rate": 1e-3, "weight_decay": 0.0,
+                          "level_shift": 1.0},
 }
 
 
@@ -52,7 +58,7 @@ class TrainingError(ValueError):
 class TrainConfig:
     """What to train and how; ``None`` hyperparameters take :data:`DEFAULT_HYPERPARAMETERS`.
 
-    ``model_config`` is passed to :func:`vmafref.models.nets.build` (e.g. ``{"variance": True}``)
+    ``model_config`` is passed to :func:`vmafref.models.networks.nets.build` (e.g. ``{"variance": True}``)
     and must be given again, unchanged, to the exporters.
     """
 
@@ -62,6 +68,7 @@ class TrainConfig:
     batch_size: int | None = None
     learning_rate: float | None = None
     weight_decay: float | None = None
+    level_shift: float | None = None
     model_config: Mapping[str, Any] = field(default_factory=dict)
 
     def resolved(self) -> dict[str, Any]:
@@ -76,10 +83,16 @@ class TrainConfig:
             raise TrainingError(f"epochs and batch_size must be >= 1, got {values['epochs']} and {values['batch_size']}")
         if not (float(values["learning_rate"]) > 0.0) or float(values["weight_decay"]) < 0.0:
             raise TrainingError("learning_rate must be > 0 and weight_decay >= 0")
+        if self.level_shift is not None and "level_shift" not in values:
+            raise TrainingError(f"level_shift applies to learned_filter_v1 only, not {self.model_id}")
+        if "level_shift" in values and not 0.0 <= float(values["level_shift"]) <= 1.0:
+            raise TrainingError(f"level_shift must be in [0, 1], got {values['level_shift']}")
         nets.resolve_config(self.model_id, **dict(self.model_config))
-        return {"seed": int(self.seed), "epochs": int(values["epochs"]), "batch_size": int(values["batch_size"]),
-                "learning_rate": float(values["learning_rate"]), "weight_decay": float(values["weight_decay"]),
-                "model_config": dict(self.model_config)}
+        resolved = {"seed": int(self.seed), "epochs": int(values["epochs"]), "batch_size": int(values["batch_size"]),
+                    "learning_rate": float(values["learning_rate"]), "weight_decay": float(values["weight_decay"])}
+        if "level_shift" in values:
+            resolved["level_shift"] = float(values["level_shift"])
+        return {**resolved, "model_config": dict(self.model_config)}
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,23 @@ def _loss_fn(model_id: str, variance: bool):
     return lambda out, y: jnp.mean((out["score"] - y) ** 2)
 
 
+def shift_levels(key: jax.Array, degraded: jax.Array, clean: jax.Array, span: float) -> tuple[jax.Array, jax.Array]:
+    r"""Add one offset :math:`c_i` to both crops of each pair ``i`` (``[N, 1, H, W]`` in [0, 1]).
+
+    :math:`c_i \sim \mathcal{U}[\max(-s, -m_i), \min(s, 1 - M_i)]`, where :math:`m_i` and
+    :math:`M_i` are the lowest and highest value of the pair and :math:`s` = ``span``: the pair
+    moves to a random level without clipping, so the target stays the true restoration of the
+    shifted input up to the degradation's own level dependence (JPEG's DC quantisation), and the
+    network is taught that its correction does not depend on the absolute level
+    (specs/models/learned_filter_v1.md §4). ``span`` 0 is the identity.
+    """
+    low = jnp.maximum(-span, -jnp.minimum(degraded.min(axis=(1, 2, 3)), clean.min(axis=(1, 2, 3))))
+    high = jnp.minimum(span, 1.0 - jnp.maximum(degraded.max(axis=(1, 2, 3)), clean.max(axis=(1, 2, 3))))
+    high = jnp.maximum(high, low)
+    offset = (low + jax.random.uniform(key, low.shape, dtype=low.dtype) * (high - low))[:, None, None, None]
+    return degraded + offset, clean + offset
+
+
 def _start_at_target_mean(params, targets: np.ndarray):
     """Set the score head's bias to the targets' mean (and the log-variance head's to their log
     variance), so that training starts from the best constant predictor instead of spending its
@@ -142,7 +172,7 @@ def _start_at_target_mean(params, targets: np.ndarray):
 
 def regression_metrics(predicted: np.ndarray, target: np.ndarray) -> dict[str, float]:
     """PLCC, SROCC (average ranks for ties) and RMSE of two score vectors, from exactly rounded
-    sums (:mod:`vmafref.models.evaluation`); NaN where a correlation is undefined."""
+    sums (:mod:`vmafref.models.assessment.evaluation`); NaN where a correlation is undefined."""
     predicted = np.asarray(predicted, dtype=np.float64).ravel()
     target = np.asarray(target, dtype=np.float64).ravel()
     try:
@@ -178,7 +208,8 @@ def _compiled_forward(model_id: str, model_config: tuple):
 
 
 @functools.lru_cache(maxsize=16)
-def _compiled_step(model_id: str, model_config: tuple, learning_rate: float, weight_decay: float):
+def _compiled_step(model_id: str, model_config: tuple, learning_rate: float, weight_decay: float,
+                   level_shift: float = 0.0):
     """The optimiser and the jitted update step of one configuration, made once per process.
 
     Leave-one-source-out trains the same configuration once per fold; one jitted function
@@ -192,6 +223,10 @@ def _compiled_step(model_id: str, model_config: tuple, learning_rate: float, wei
 
     @jax.jit
     def step(params, opt_state, batch_inputs, batch_targets, key):
+        if level_shift > 0.0:  # the filter has no dropout: the step's key is the shift's
+            shifted, batch_targets = shift_levels(key, batch_inputs[0], batch_targets, level_shift)
+            batch_inputs = [shifted, *batch_inputs[1:]]
+
         def objective(p):
             out = module.apply({"params": p}, *batch_inputs, train=True, rngs={"dropout": key})
             return loss_of(out, batch_targets)
@@ -229,7 +264,7 @@ def train(config: TrainConfig, dataset: Dataset, progress: bool = True) -> Train
     init_key, shuffle_key, dropout_key = jax.random.split(root, 3)
     params = _start_at_target_mean(nets.init_params(model_id, init_key, **model_config)["params"], targets)
     optimizer, step = _compiled_step(model_id, tuple(sorted(model_config.items())), hyper["learning_rate"],
-                                     hyper["weight_decay"])
+                                     hyper["weight_decay"], hyper.get("level_shift", 0.0))
     opt_state = optimizer.init(params)
 
     n, batch = len(dataset), hyper["batch_size"]
