@@ -18,7 +18,7 @@ import numpy as np
 from vmafref.features import get_extractor
 from vmafref.features.extractor import FeatureExtractor
 from vmafref.pooling import pool
-from vmafref.vmaf_model import VmafModel, load_model, model_feature_keys
+from vmafref.vmaf_model import VmafModel, VmafModelCollection, load_model_or_collection, model_feature_keys
 
 __all__ = ["ScoreResult", "FeatureRequest", "ModelRequest", "score", "score_frames"]
 
@@ -41,9 +41,10 @@ class ModelRequest:
     enable_transform: bool = False
     overloads: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    def load(self) -> VmafModel:
-        return load_model(self.version, name=self.name, disable_clip=self.disable_clip,
-                          enable_transform=self.enable_transform, overloads=self.overloads)
+    def load(self) -> VmafModel | VmafModelCollection:
+        """The model, or the bootstrap model collection the version or file holds (specs/bootstrap_models.md)."""
+        return load_model_or_collection(self.version, name=self.name, disable_clip=self.disable_clip,
+                                        enable_transform=self.enable_transform, overloads=self.overloads)
 
 
 @dataclass
@@ -160,6 +161,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     subsample = _check_subsample(subsample)
     loaded = _load_models(models)
     names = [m.name for m in loaded]
+    names += [key for m in loaded if isinstance(m, VmafModelCollection) for key in m.output_keys]
     if len(set(names)) != len(names):
         raise ValueError(f"two models share the output name {names}; give each a distinct name=")
     requests = [_as_feature_request(f) for f in features]
@@ -207,9 +209,16 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     if frame_count == 0:
         raise ValueError("no frames to score: the input clips are empty")
 
+    # Every model's score first, a collection's model "0" among them; then each collection's
+    # members and bootstrap statistics (tools/vmaf.c:397-433, specs/bootstrap_models.md §4).
     for model in loaded:
-        keys = _model_keys(model)
-        collector.add({i: {model.name: model.predict(collector.frames.get(i, {}), keys)} for i in kept})
+        main = model.main if isinstance(model, VmafModelCollection) else model
+        keys = _model_keys(main)
+        collector.add({i: {main.name: main.predict(collector.frames.get(i, {}), keys)} for i in kept})
+    for model in loaded:
+        if isinstance(model, VmafModelCollection):
+            member_keys = tuple(_model_keys(member) for member in model.members)
+            collector.add({i: model.predict(collector.frames.get(i, {}), member_keys) for i in kept})
     cpu_seconds = time.process_time() - start
 
     frames = [collector.frames.get(i, {}) for i in kept]
@@ -223,8 +232,9 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
                        aggregate=aggregate, frame_numbers=kept)
 
 
-def _load_models(models: Sequence[str | ModelRequest | VmafModel]) -> list[VmafModel]:
-    return [m if isinstance(m, VmafModel) else _as_model_request(m).load() for m in models]
+def _load_models(models: Sequence[str | ModelRequest | VmafModel | VmafModelCollection]
+                 ) -> list[VmafModel | VmafModelCollection]:
+    return [m if isinstance(m, (VmafModel, VmafModelCollection)) else _as_model_request(m).load() for m in models]
 
 
 def _model_keys(model: VmafModel) -> tuple[str, ...]:

@@ -20,12 +20,17 @@ from vmafref.feature_names import alias, feature_key
 
 __all__ = [
     "BUILTIN_MODELS",
+    "BUILTIN_MODEL_COLLECTIONS",
+    "MODEL_TYPES",
     "ModelError",
     "SvmModel",
     "ScoreTransform",
     "VmafModel",
+    "VmafModelCollection",
     "ModelFeature",
     "load_model",
+    "load_model_collection",
+    "load_model_or_collection",
     "model_feature_keys",
     "parse_libsvm_model",
 ]
@@ -33,6 +38,13 @@ __all__ = [
 #: Models shipped as package data (``src/vmafref/data/models``), BSD-2-Clause-Patent, Netflix.
 BUILTIN_MODELS = ("vmaf_v0.6.1", "vmaf_float_v0.6.1", "vmaf_v0.6.1neg", "vmaf_float_v0.6.1neg", "vmaf_4k_v0.6.1",
                   "vmaf_4k_v0.6.1neg", "vmaf_float_4k_v0.6.1")
+
+#: Bootstrap model collections shipped the same way (``libvmaf/src/model.c:68-94``): a JSON
+#: object whose keys ``"0"``, ``"1"``, … each hold one model (specs/bootstrap_models.md §1).
+BUILTIN_MODEL_COLLECTIONS = ("vmaf_b_v0.6.3", "vmaf_float_b_v0.6.3")
+
+#: ``model_type`` values libvmaf reads (``read_json_model.c:313-324``); all three predict alike.
+MODEL_TYPES = ("LIBSVMNUSVR", "BOOTSTRAP_LIBSVMNUSVR", "RESIDUEBOOTSTRAP_LIBSVMNUSVR")
 
 #: libvmaf extractor that provides each model feature (``feature_extractor.c``'s provided-feature lists).
 _PROVIDER_PREFIXES = (
@@ -224,6 +236,7 @@ class VmafModel:
     clip: tuple[float, float] | None
     transform: ScoreTransform = field(default_factory=ScoreTransform)
     name: str = "vmaf"
+    model_type: str = "LIBSVMNUSVR"
 
     def extractor_requests(self) -> list[tuple[str, dict[str, Any]]]:
         """``(extractor name, options)`` pairs the model needs, merged per extractor, in first-use order."""
@@ -232,11 +245,15 @@ class VmafModel:
             requests.setdefault(feature.extractor, {}).update(feature.options)
         return [(name, dict(options)) for name, options in requests.items()]
 
-    def predict(self, values: Mapping[str, float], feature_keys: tuple[str, ...] | None = None) -> float:
+    def predict(self, values: Mapping[str, float], feature_keys: tuple[str, ...] | None = None, *,
+                transform_and_clip: bool = True) -> float:
         """Score one frame from its feature values (keyed by output key).
 
         ``feature_keys`` gives the output key of each model feature (as the extractors name
         them once their options are applied); by default the plain alias is used.
+        ``transform_and_clip=False`` is libvmaf's ``VMAF_MODEL_FLAG_DISABLE_CLIP |
+        VMAF_MODEL_FLAG_DISABLE_TRANSFORM`` (``predict.c:450-459``): the bootstrap statistics
+        are taken on those raw scores (specs/bootstrap_models.md §3).
         """
         keys = feature_keys or tuple(alias(f.name) for f in self.features)
         x = []
@@ -251,6 +268,12 @@ class VmafModel:
         prediction = self.svm.predict(tuple(x))
         if self.norm_type == "linear_rescale":
             prediction = (prediction - self.intercept) / self.slope
+        if not transform_and_clip:
+            return prediction
+        return self.transform_and_clip(prediction)
+
+    def transform_and_clip(self, prediction: float) -> float:
+        """libvmaf's ``transform`` then ``clip`` (``predict.c:176-242``), each only when enabled."""
         if self.transform.enabled:
             prediction = self.transform.apply(prediction)
         if self.clip is not None:
@@ -362,8 +385,8 @@ def _validated_model_dict(document: dict, version: str) -> dict:
     if not isinstance(model_dict, dict):
         raise ModelError(f"model {version}: no 'model_dict' object")
     model_type = model_dict.get("model_type")
-    if model_type != "LIBSVMNUSVR":
-        raise ModelError(f"model {version}: model_type {model_type!r} is not supported (only LIBSVMNUSVR)")
+    if model_type not in MODEL_TYPES:
+        raise ModelError(f"model {version}: model_type {model_type!r} is not supported (only {', '.join(MODEL_TYPES)})")
     names = model_dict.get("feature_names")
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         raise ModelError(f"model {version}: 'feature_names' must be a non-empty list of strings")
@@ -412,8 +435,21 @@ def load_model(version_or_path: str, *, name: str = "vmaf", disable_clip: bool =
 
     ``overloads`` maps extractor name -> options, as ``--model ...:adm.debug=true`` does
     (``cli_parse.c:194-260``). ``disable_clip`` / ``enable_transform`` are the model flags.
+    A model collection (``vmaf_b_v0.6.3``) is read by :func:`load_model_collection`.
     """
+    if version_or_path in BUILTIN_MODEL_COLLECTIONS:
+        raise ModelError(f"{version_or_path} is a model collection; load it with load_model_collection")
     version, document = _read_model_json(version_or_path)
+    if "model_dict" not in document and "0" in document:
+        raise ModelError(f"{version_or_path} is a model collection (keys \"0\", \"1\", ...); "
+                         "load it with load_model_collection")
+    return _build_model(document, version, name=name, disable_clip=disable_clip, enable_transform=enable_transform,
+                        overloads=overloads)
+
+
+def _build_model(document: dict, version: str, *, name: str, disable_clip: bool, enable_transform: bool,
+                 overloads: Mapping[str, Mapping[str, Any]] | None) -> VmafModel:
+    """One model from its JSON document (an object holding ``model_dict``)."""
     model_dict = _validated_model_dict(document, version)
     names = list(model_dict["feature_names"])
     slopes = list(model_dict["slopes"])
@@ -446,7 +482,137 @@ def load_model(version_or_path: str, *, name: str = "vmaf", disable_clip: bool =
             out_gte_in=raw_transform.get("out_gte_in") == "true",
         )
     svm = parse_libsvm_model(model_dict["model"], len(names))
-    return VmafModel(version, tuple(features), slopes[0], intercepts[0], svm, norm_type, clip, transform, name)
+    return VmafModel(version, tuple(features), slopes[0], intercepts[0], svm, norm_type, clip, transform, name,
+                     model_dict["model_type"])
+
+
+#: Bootstrap statistics' output-key suffixes, in libvmaf's write order (``predict.c:507-531``).
+COLLECTION_SUFFIXES = ("_bagging", "_stddev", "_ci_p95_lo", "_ci_p95_hi")
+
+
+def _percentile(scores: list[float], perc: float) -> float:
+    """``percentile`` of ``predict.c:430-438``: linear between the two nearest sorted scores."""
+    p = perc * (len(scores) - 1) / 100.0
+    idx_l, idx_r = math.floor(p), math.ceil(p)
+    if idx_l == idx_r:
+        return scores[idx_l]
+    return scores[idx_l] * (idx_r - p) + scores[idx_r] * (p - idx_l)
+
+
+@dataclass(frozen=True)
+class VmafModelCollection:
+    """A libvmaf bootstrap model collection (``BOOTSTRAP_LIBSVMNUSVR``; specs/bootstrap_models.md).
+
+    ``main`` is the file's model ``"0"``, scored under ``name`` like any model; ``members`` are
+    models ``"1"`` … ``"N"``, scored under ``name_0001`` … (``read_json_model.c:500-531``). The
+    bootstrap statistics are taken over the members only.
+    """
+
+    version: str
+    name: str
+    main: VmafModel
+    members: tuple[VmafModel, ...]
+
+    @property
+    def output_keys(self) -> tuple[str, ...]:
+        """Every per-frame key the collection writes after ``main``'s, in libvmaf's order."""
+        return tuple(m.name for m in self.members) + tuple(self.name + s for s in COLLECTION_SUFFIXES)
+
+    def extractor_requests(self) -> list[tuple[str, dict[str, Any]]]:
+        """Extractors of the members in first-use order (``libvmaf.c:464-474``)."""
+        requests: dict[str, dict[str, Any]] = {}
+        for member in self.members:
+            for extractor, options in member.extractor_requests():
+                requests.setdefault(extractor, {}).update(options)
+        return [(name, dict(options)) for name, options in requests.items()]
+
+    def predict(self, values: Mapping[str, float],
+                member_keys: tuple[tuple[str, ...] | None, ...] | None = None) -> dict[str, float]:
+        """Every member's score and the four bootstrap statistics of one frame
+        (``vmaf_bootstrap_predict_score_at_index``, ``predict.c:440-533``).
+
+        Mean, standard deviation and the 95 % interval are taken on the members' raw scores
+        (no transform, no clip); then the mean and the interval ends go through the first
+        member's transform and clip, and the standard deviation is scaled by the slope of that
+        mapping at the mean, measured over ±0.01.
+        """
+        keys = member_keys or (None,) * len(self.members)
+        out: dict[str, float] = {}
+        raw: list[float] = []
+        for member, member_key in zip(self.members, keys):
+            raw.append(member.predict(values, member_key, transform_and_clip=False))
+            out[member.name] = member.predict(values, member_key)
+        count = len(raw)
+        total = 0.0
+        for value in raw:
+            total += value
+        mean = total / count
+        delta = 0.01
+        ssd = 0.0
+        for value in raw:
+            ssd += math.pow(value - mean, 2)
+        stddev = math.sqrt(ssd / count)
+        ordered = sorted(raw)
+        low, high = _percentile(ordered, 2.5), _percentile(ordered, 97.5)
+        first = self.members[0]
+        bagging = first.transform_and_clip(mean)
+        low, high = first.transform_and_clip(low), first.transform_and_clip(high)
+        plus, minus = first.transform_and_clip(mean + delta), first.transform_and_clip(mean - delta)
+        stddev *= (plus - minus) / (2.0 * delta)
+        for suffix, value in zip(COLLECTION_SUFFIXES, (bagging, stddev, low, high)):
+            out[self.name + suffix] = value
+        return out
+
+
+def load_model_collection(version_or_path: str, *, name: str = "vmaf", disable_clip: bool = False,
+                          enable_transform: bool = False,
+                          overloads: Mapping[str, Mapping[str, Any]] | None = None) -> VmafModelCollection:
+    """Load a bootstrap model collection: a built-in one by version or a libvmaf JSON file by path.
+
+    As ``model_collection_parse`` (``read_json_model.c:488-540``): the top-level keys are read in
+    file order, the ``i``-th model is the one under key ``str(i)`` (other keys are skipped), and
+    fewer than two models, or members of different or non-bootstrap types, are refused.
+    """
+    if version_or_path in BUILTIN_MODEL_COLLECTIONS:
+        resource = importlib.resources.files("vmafref") / "data" / "models" / f"{version_or_path}.json"
+        version, document = version_or_path, json.loads(resource.read_text(encoding="utf-8"))
+    else:
+        if version_or_path in BUILTIN_MODELS:
+            raise ModelError(f"{version_or_path} is a single model, not a model collection")
+        version, document = _read_model_json(version_or_path)
+    models: list[VmafModel] = []
+    for key, value in document.items():
+        if key != str(len(models)):
+            continue
+        if not isinstance(value, dict):
+            raise ModelError(f"model collection {version}: model {key!r} is not a JSON object")
+        member_name = name if not models else f"{name}_{len(models):04d}"
+        models.append(_build_model(value, f"{version}[{key}]", name=member_name, disable_clip=disable_clip,
+                                   enable_transform=enable_transform, overloads=overloads))
+    if len(models) < 2:
+        raise ModelError(f"model collection {version} holds {len(models)} model(s) under keys \"0\", \"1\", ...; "
+                         "a collection needs at least two (libvmaf refuses it otherwise)")
+    members = tuple(models[1:])
+    types = {m.model_type for m in members}
+    if len(types) != 1 or not types <= {"BOOTSTRAP_LIBSVMNUSVR", "RESIDUEBOOTSTRAP_LIBSVMNUSVR"}:
+        raise ModelError(f"model collection {version}: its members' model_type is {sorted(types)}; libvmaf scores "
+                         "only collections of one bootstrap type (BOOTSTRAP_LIBSVMNUSVR or "
+                         "RESIDUEBOOTSTRAP_LIBSVMNUSVR)")
+    return VmafModelCollection(version, name, models[0], members)
+
+
+def load_model_or_collection(version_or_path: str, **kwargs: Any) -> VmafModel | VmafModelCollection:
+    """A model, or a model collection where the version or file is one, as libvmaf's ``--model``
+    tries ``vmaf_model_load`` and then ``vmaf_model_collection_load`` (``tools/vmaf.c:223-246``)."""
+    if version_or_path in BUILTIN_MODEL_COLLECTIONS:
+        return load_model_collection(version_or_path, **kwargs)
+    if version_or_path in BUILTIN_MODELS:
+        return load_model(version_or_path, **kwargs)
+    version, document = _read_model_json(version_or_path)
+    if "model_dict" not in document and "0" in document:
+        return load_model_collection(version_or_path, **kwargs)
+    return _build_model(document, version, **{"name": "vmaf", "disable_clip": False, "enable_transform": False,
+                                             "overloads": None, **kwargs})
 
 
 def model_feature_keys(model: VmafModel, feature_params: Mapping[str, Mapping[str, tuple[str, Any]]]) -> tuple[str, ...]:

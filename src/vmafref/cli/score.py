@@ -284,6 +284,12 @@ def _run(args: argparse.Namespace) -> int:
     if terminal and not (args.quiet and args.output):
         for model in ([] if args.no_prediction else models):
             print(f"{model.version}: {result.pooled[model.name]['mean']!r}", file=sys.stderr)
+        for model in ([] if args.no_prediction else models):
+            bootstrap = [result.pooled.get(model.name + suffix, {}).get("mean")
+                         for suffix in ("_bagging", "_ci_p95_lo", "_ci_p95_hi", "_stddev")]
+            if None not in bootstrap:  # a model collection (tools/vmaf.c:415-433)
+                print(f"{model.version}: {bootstrap[0]!r}, ci.p95: [{bootstrap[1]!r}, {bootstrap[2]!r}], "
+                      f"stddev: {bootstrap[3]!r}", file=sys.stderr)
         for column in columns:
             print(f"{column.column_name}: {result.pooled[column.column_name]['mean']!r}", file=sys.stderr)
     if args.output:
