@@ -31,7 +31,9 @@ DEFAULT_RUNS = {("odd_161x91_420_8bit", "integer"), ("y4m_texture_90x60_422_10bi
                 # The other extractors: cheap, one small geometry each for chroma, options and float order.
                 ("odd_161x91_420_8bit", "psnr"), ("y4m_texture_90x60_422_10bit", "psnr"),
                 ("texture_96x72_420_16bit", "psnr_ctc"), ("odd_161x91_420_8bit", "float_simple"),
-                ("texture_80x64_422_8bit", "float_ssim_db")}
+                ("texture_80x64_422_8bit", "float_ssim_db"),
+                # Bootstrap collections, on geometries the runs above compile already.
+                ("odd_161x91_420_8bit", "bootstrap"), ("min_size_33x33_444_8bit", "float_bootstrap")}
 
 pytestmark = pytest.mark.skipif(not CASES, reason="golden/manifest.json has no cases")
 
@@ -62,7 +64,9 @@ def _score_run(case: dict, run: dict, reference: Path, distorted: Path):
     from vmafref.scoring import FeatureRequest, ModelRequest, score
 
     models = [ModelRequest(version=model["version"], name=model.get("name") or "vmaf",
-                           overloads={fex: dict(options) for fex, options in model.get("overloads", {}).items()})
+                           overloads={fex: dict(options) for fex, options in model.get("overloads", {}).items()},
+                           disable_clip="disable_clip" in model.get("flags", ()),
+                           enable_transform="enable_transform" in model.get("flags", ()))
               for model in run["models"]]
     features = [FeatureRequest(feature["name"], dict(feature.get("options", {}))) for feature in run["features"]]
     return score(str(reference), str(distorted), width=case["width"], height=case["height"],

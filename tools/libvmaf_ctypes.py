@@ -13,7 +13,10 @@ Calls used (``libvmaf/libvmaf.h``, ``feature.h``, ``model.h``, ``picture.h``):
 ``vmaf_feature_dictionary_set``, ``vmaf_picture_alloc``, ``vmaf_read_pictures`` (then a
 flush with two NULLs), ``vmaf_feature_score_at_index``, ``vmaf_score_at_index``,
 ``vmaf_score_pooled``, ``vmaf_feature_score_pooled``, ``vmaf_write_output`` (CSV, only to
-learn the names of the stored features), ``vmaf_version``.
+learn the names of the stored features), ``vmaf_version``; for a model collection
+(``vmaf_b_v0.6.3``) ``vmaf_model_collection_load``, ``vmaf_model_collection_feature_overload``,
+``vmaf_use_features_from_model_collection`` and ``vmaf_score_pooled_model_collection``, whose
+per-frame keys are read back like features.
 
 The feature collector stores a feature under its libvmaf name
 (``VMAF_integer_feature_adm2_score``) when its options are the defaults, and under the
@@ -105,6 +108,17 @@ class _ModelConfig(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("flags", ctypes.c_uint64)]
 
 
+class _CollectionScore(ctypes.Structure):
+    """``VmafModelCollectionScore`` (``model.h``): type, then bagging, stddev, ci.p95.lo, ci.p95.hi."""
+
+    _fields_ = [("type", ctypes.c_int), ("bagging_score", ctypes.c_double), ("stddev", ctypes.c_double),
+                ("lo", ctypes.c_double), ("hi", ctypes.c_double)]
+
+
+#: ``enum VmafModelFlags`` (``model.h``).
+MODEL_FLAGS = {"disable_clip": 1 << 0, "enable_transform": 1 << 1}
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelRequest:
     """A built-in model loaded by version, with per-extractor option overloads.
@@ -116,12 +130,15 @@ class ModelRequest:
     version: str
     overloads: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
     name: str | None = None
+    #: Model flags by their ``--model`` names: ``disable_clip``, ``enable_transform``.
+    flags: Sequence[str] = ()
 
     def cli_argument(self) -> str:
         """The equivalent ``--model`` argument of libvmaf's CLI."""
         parts = [f"version={self.version}"]
         if self.name:
             parts.append(f"name={self.name}")
+        parts.extend(self.flags)
         for extractor, options in self.overloads.items():
             parts.extend(f"{extractor}.{key}={value}" for key, value in options.items())
         return ":".join(parts)
@@ -208,6 +225,15 @@ class LibVmaf:
             "vmaf_model_load": ([void_pp, ctypes.POINTER(_ModelConfig), ctypes.c_char_p], ctypes.c_int),
             "vmaf_model_feature_overload": ([ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p], ctypes.c_int),
             "vmaf_model_destroy": ([ctypes.c_void_p], None),
+            "vmaf_model_collection_load": ([void_pp, void_pp, ctypes.POINTER(_ModelConfig), ctypes.c_char_p],
+                                           ctypes.c_int),
+            "vmaf_model_collection_feature_overload": ([ctypes.c_void_p, void_pp, ctypes.c_char_p, ctypes.c_void_p],
+                                                       ctypes.c_int),
+            "vmaf_use_features_from_model_collection": ([ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int),
+            "vmaf_score_pooled_model_collection": ([ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int,
+                                                    ctypes.POINTER(_CollectionScore), ctypes.c_uint, ctypes.c_uint],
+                                                   ctypes.c_int),
+            "vmaf_model_collection_destroy": ([ctypes.c_void_p], None),
             "vmaf_picture_alloc": ([ctypes.POINTER(_Picture), ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
                                     ctypes.c_uint], ctypes.c_int),
             "vmaf_picture_unref": ([ctypes.POINTER(_Picture)], ctypes.c_int),
@@ -268,12 +294,28 @@ class LibVmaf:
         config = _Configuration(log_level=log_level, n_threads=0, n_subsample=0, cpumask=cpumask, gpumask=0)
         self._check(lib.vmaf_init(ctypes.byref(context), config), "vmaf_init")
         loaded: list[ctypes.c_void_p] = []
+        collections: list[ctypes.c_void_p] = []
         try:
             for model in models:
                 handle = ctypes.c_void_p()
-                model_config = _ModelConfig(name=model.name.encode() if model.name else None, flags=0)
-                self._check(lib.vmaf_model_load(ctypes.byref(handle), ctypes.byref(model_config),
-                                                model.version.encode()), f"vmaf_model_load({model.version})")
+                flags = sum(MODEL_FLAGS[flag] for flag in model.flags)
+                model_config = _ModelConfig(name=model.name.encode() if model.name else None, flags=flags)
+                if lib.vmaf_model_load(ctypes.byref(handle), ctypes.byref(model_config), model.version.encode()):
+                    # As libvmaf's CLI (tools/vmaf.c:223-286): not a model, so maybe a model collection.
+                    collection = ctypes.c_void_p()
+                    model_config = _ModelConfig(name=model.name.encode() if model.name else None, flags=flags)
+                    self._check(lib.vmaf_model_collection_load(ctypes.byref(handle), ctypes.byref(collection),
+                                                               ctypes.byref(model_config), model.version.encode()),
+                                f"vmaf_model_load / vmaf_model_collection_load({model.version})")
+                    loaded.append(handle)
+                    collections.append(collection)
+                    for extractor, options in model.overloads.items():
+                        self._check(lib.vmaf_model_collection_feature_overload(
+                            handle, ctypes.byref(collection), extractor.encode(), self._dictionary(options)),
+                            f"vmaf_model_collection_feature_overload({extractor})")
+                    self._check(lib.vmaf_use_features_from_model_collection(context, collection),
+                                f"vmaf_use_features_from_model_collection({model.version})")
+                    continue
                 loaded.append(handle)
                 for extractor, options in model.overloads.items():
                     self._check(lib.vmaf_model_feature_overload(handle, extractor.encode(),
@@ -287,10 +329,12 @@ class LibVmaf:
             count = self._feed(context, frames, width, height, pixel_format, bitdepth)
             if count == 0:
                 raise ValueError("no frames to score")
-            return self._collect(context, loaded, names, count)
+            return self._collect(context, loaded, names, count, collections)
         finally:
             for handle in loaded:
                 lib.vmaf_model_destroy(handle)
+            for collection in collections:
+                lib.vmaf_model_collection_destroy(collection)
             lib.vmaf_close(context)
 
     def _feed(self, context, frames, width, height, pixel_format, bitdepth) -> int:
@@ -359,7 +403,7 @@ class LibVmaf:
             return None
         return value.value
 
-    def _collect(self, context, models, model_names, count) -> Scores:
+    def _collect(self, context, models, model_names, count, collections=()) -> Scores:
         lib = self._lib
         model_scores: dict[str, list[float]] = {}
         for handle, name in zip(models, model_names):
@@ -370,6 +414,16 @@ class LibVmaf:
                             f"vmaf_score_at_index({name}, {index})")
                 values.append(value.value)
             model_scores[name] = values
+        # A collection's members and bootstrap statistics, written per frame into the feature
+        # collector as libvmaf's CLI has them written (tools/vmaf.c:415-419); read back below.
+        before = set(self._stored_feature_names(context)) if collections else set()
+        for collection in collections:
+            pooled_score = _CollectionScore()
+            self._check(lib.vmaf_score_pooled_model_collection(context, collection, POOL_METHODS["mean"],
+                                                               ctypes.byref(pooled_score), 0, count - 1),
+                        "vmaf_score_pooled_model_collection")
+        collection_keys = [key for key in self._stored_feature_names(context) if key not in before] \
+            if collections else []
         keys = [key for key in self._stored_feature_names(context) if key not in model_scores]
         stored: dict[str, str] = {}
         for key in keys:
@@ -406,8 +460,9 @@ class LibVmaf:
                 self._check(lib.vmaf_score_pooled(context, handle, code, ctypes.byref(value), 0, count - 1),
                             f"vmaf_score_pooled({name}, {method})")
                 pooled[name][method] = value.value
-        return Scores(version=self.version, frames=frames, pooled=pooled, feature_keys=list(stored),
-                      model_keys=list(model_scores))
+        return Scores(version=self.version, frames=frames, pooled=pooled,
+                      feature_keys=[key for key in stored if key not in collection_keys],
+                      model_keys=list(model_scores) + collection_keys)
 
     def _cross_check(self, key: str, index: int, value: float) -> None:
         """The double read through the API must print as libvmaf printed it."""

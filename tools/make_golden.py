@@ -67,12 +67,15 @@ SIMD_CPUMASKS = (0, 16)
 _INTEGER_DEBUG = {"adm": {"debug": "true"}, "vif": {"debug": "true"}, "motion": {"debug": "true"}}
 _FLOAT_DEBUG = {"float_adm": {"debug": "true"}, "float_vif": {"debug": "true"}, "float_motion": {"debug": "true"}}
 
-def _model_run(version: str) -> dict:
-    """A run of one built-in model with every debug key of its extractors; a float model's keys
-    and score take the float tolerance, an integer model's the fixed-point and vmaf ones."""
+def _model_run(version: str, flags: Sequence[str] = (), debug: bool = True) -> dict:
+    """A run of one built-in model (or model collection) with every debug key of its extractors;
+    a float model's keys and score take the float tolerance, an integer model's the fixed-point
+    and vmaf ones. ``flags`` are model flags (``enable_transform``, ``disable_clip``)."""
     floating = version.startswith("vmaf_float")
-    return {"models": [{"version": version, "overloads": _FLOAT_DEBUG if floating else _INTEGER_DEBUG}],
-            "feature_family": "float" if floating else "fixed_point",
+    model = {"version": version, "overloads": (_FLOAT_DEBUG if floating else _INTEGER_DEBUG) if debug else {}}
+    if flags:
+        model["flags"] = list(flags)
+    return {"models": [model], "feature_family": "float" if floating else "fixed_point",
             "model_family": "float" if floating else "vmaf"}
 
 
@@ -86,6 +89,13 @@ RUNS: dict[str, dict] = {
     "4k": _model_run("vmaf_4k_v0.6.1"),
     "4k_neg": _model_run("vmaf_4k_v0.6.1neg"),
     "float_4k": _model_run("vmaf_float_4k_v0.6.1"),
+    # Bootstrap model collections (specs/bootstrap_models.md): model "0" under "vmaf", the 20
+    # members under vmaf_0001..vmaf_0020, then vmaf_bagging, vmaf_stddev, vmaf_ci_p95_lo/hi.
+    "bootstrap": _model_run("vmaf_b_v0.6.3"),
+    # The collection's score transform switched on: the statistics' transform/clip order and
+    # the stddev's slope rescaling are exercised.
+    "bootstrap_transform": _model_run("vmaf_b_v0.6.3", flags=("enable_transform",), debug=False),
+    "float_bootstrap": _model_run("vmaf_float_b_v0.6.3"),
     # For frames below the integer ADM's minimum size (see MIN_WIDTH): no model, so no ADM.
     "vif_motion": {
         "models": [],
@@ -562,6 +572,13 @@ for _case_id in ("src01_576x324_420_10bit", "src01_576x324_420_12bit", "src01_57
     FEATURE_RUNS[_case_id] = ("float_ssim", "float_ms_ssim")
 FEATURE_RUNS["sparks_480x270_420_10bit"] += ("float_ms_ssim",)
 FEATURE_RUNS["texture_192x176_444_12bit"] = ("psnr", "float_simple", "float_ssim", "float_ms_ssim")
+#: Bootstrap collection runs (after the feature runs, so that adding them changed no stored run).
+for _case_id, _runs in {"odd_161x91_420_8bit": ("bootstrap",), "texture_96x72_420_10bit": ("bootstrap",),
+                        "src01_q160x90_420_8bit": ("bootstrap",),
+                        "x264_160x90_420_8bit_y4m": ("bootstrap", "bootstrap_transform", "float_bootstrap"),
+                        "av1_160x90_420_8bit": ("bootstrap_transform",),
+                        "min_size_33x33_444_8bit": ("float_bootstrap",)}.items():
+    FEATURE_RUNS[_case_id] = FEATURE_RUNS.get(_case_id, ()) + _runs
 for _case in CASES:
     _case.runs = tuple(_case.runs) + FEATURE_RUNS.get(_case.id, ())
 
@@ -569,7 +586,8 @@ for _case in CASES:
 # ------------------------------------------------------------------------ computing runs
 
 def model_requests(run: dict) -> list[ModelRequest]:
-    return [ModelRequest(model["version"], model.get("overloads", {}), model.get("name")) for model in run["models"]]
+    return [ModelRequest(model["version"], model.get("overloads", {}), model.get("name"), tuple(model.get("flags", ())))
+            for model in run["models"]]
 
 
 def feature_requests(run: dict) -> list[FeatureRequest]:
