@@ -37,4 +37,6 @@ def pool(scores: Sequence[float]) -> dict[str, float]:
         if position == 0 or value > high:
             high = value
     count = len(scores)
-    return {"min": low, "max": high, "mean": total / count, "harmonic_mean": count / inverse_total - 1.0}
+    # C divides by a zero i_sum (every score +inf) to +inf, as above.
+    harmonic = count / inverse_total - 1.0 if inverse_total != 0.0 else float("inf")
+    return {"min": low, "max": high, "mean": total / count, "harmonic_mean": harmonic}
