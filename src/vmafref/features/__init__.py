@@ -27,6 +27,7 @@ EXTRACTOR_MODULES: dict[str, tuple[str, str]] = {
     "float_ssim": ("vmafref.features.float_ssim", "FloatSsimExtractor"),
     "float_ms_ssim": ("vmafref.features.float_ms_ssim", "FloatMsSsimExtractor"),
     "ciede": ("vmafref.features.ciede", "CiedeExtractor"),
+    "psnr_hvs": ("vmafref.features.psnr_hvs", "PsnrHvsExtractor"),
 }
 
 
