@@ -127,6 +127,9 @@ RUNS: dict[str, dict] = {
                       "feature_family": "float_strict", "model_family": None},
     # CIEDE2000 from all three planes (4:2:0 with odd height is refused: libvmaf reads past its planes).
     "ciede": {"models": [], "features": [{"name": "ciede"}], "feature_family": "float_strict", "model_family": None},
+    # PSNR-HVS-M of the three planes (bit depths up to 12).
+    "psnr_hvs": {"models": [], "features": [{"name": "psnr_hvs"}], "feature_family": "float_strict",
+                 "model_family": None},
 }
 
 #: Tolerance per key family: a value passes when ``|got - expected| <= atol + rtol*|expected|``.
@@ -588,6 +591,13 @@ CIEDE_CASES = ("identical_176x144_420_8bit", "flat_64x48_420_8bit", "near_black_
                "x264_160x90_420_8bit_y4m", "vp9_157x89_444_8bit")
 for _case_id in CIEDE_CASES:
     FEATURE_RUNS[_case_id] = FEATURE_RUNS.get(_case_id, ()) + ("ciede",)
+PSNR_HVS_CASES = ("identical_176x144_420_8bit", "flat_64x48_420_8bit", "near_black_96x64_420_8bit",
+                  "min_size_33x33_444_8bit", "odd_33x27_444_8bit", "odd_161x91_420_8bit", "texture_96x72_420_10bit",
+                  "texture_96x72_420_12bit", "texture_80x64_422_8bit", "texture_80x64_444_8bit",
+                  "y4m_texture_90x60_422_10bit", "src01_q160x90_420_8bit", "sparks_480x270_420_10bit",
+                  "x264_160x90_420_8bit_y4m", "x265_240x136_420_10bit", "vp9_157x89_444_8bit", "av1_160x90_420_8bit")
+for _case_id in PSNR_HVS_CASES:
+    FEATURE_RUNS[_case_id] = FEATURE_RUNS.get(_case_id, ()) + ("psnr_hvs",)
 for _case in CASES:
     _case.runs = tuple(_case.runs) + FEATURE_RUNS.get(_case.id, ())
 
