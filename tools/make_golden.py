@@ -130,6 +130,24 @@ RUNS: dict[str, dict] = {
     # PSNR-HVS-M of the three planes (bit depths up to 12).
     "psnr_hvs": {"models": [], "features": [{"name": "psnr_hvs"}], "feature_family": "float_strict",
                  "model_family": None},
+    # CAMBI (specs/cambi.md): the default options, the full-reference mode (also with a source
+    # size other than the input's), the options VMAF v1.0.16 passes, and the other options.
+    "cambi": {"models": [], "features": [{"name": "cambi"}], "feature_family": "float_strict", "model_family": None},
+    "cambi_full_ref": {"models": [], "features": [{"name": "cambi", "options": {"full_ref": "true",
+                                                                                "window_size": "45",
+                                                                                "cambi_topk": "0.3"}}],
+                       "feature_family": "float_strict", "model_family": None},
+    "cambi_source_size": {"models": [], "features": [{"name": "cambi", "options": {"full_ref": "true",
+                                                                                   "src_width": "400",
+                                                                                   "src_height": "225"}}],
+                          "feature_family": "float_strict", "model_family": None},
+    "cambi_v1": {"models": [], "features": [{"name": "cambi", "options": {"cambi_high_res_speedup": "1080",
+                                                                          "cambi_vis_lum_threshold": "0.06",
+                                                                          "cambi_max_val": "17"}}],
+                 "feature_family": "float_strict", "model_family": None},
+    "cambi_options": {"models": [], "features": [{"name": "cambi", "options": {
+        "eotf": "pq", "max_log_contrast": "3", "tvi_threshold": "0.03", "enc_width": "320", "enc_height": "180",
+        "enc_bitdepth": "8", "topk": "0.3"}}], "feature_family": "float_strict", "model_family": None},
 }
 
 #: Tolerance per key family: a value passes when ``|got - expected| <= atol + rtol*|expected|``.
@@ -308,6 +326,30 @@ def synthetic_flat(*, width: int, height: int, pixel_format: str, bitdepth: int,
         return [np.full((height, width), level, dtype)] + chroma
 
     return [frame(v) for v in reference_levels], [frame(v) for v in distorted_levels]
+
+
+def synthetic_banding(*, seed: int, width: int, height: int, frames: int, pixel_format: str, bitdepth: int,
+                      low: float, high: float, step: int) -> tuple[list, list]:
+    """Dark ramps (levels ``low`` .. ``high`` in 8-bit units, drifting by half a level per
+    frame): the reference dithered (Gaussian noise of 0.6 levels before rounding), the
+    distorted rounded to multiples of ``step`` samples without dither, so it shows contour
+    bands; chroma mid-grey."""
+    rng = np.random.default_rng(seed)
+    scale = 1 << (bitdepth - 8)
+    top = (1 << bitdepth) - 1
+    ch, cw = chroma_shape(width, height, pixel_format)
+    dtype = sample_dtype(bitdepth)
+    x = np.linspace(0.0, 1.0, width)[None, :]
+    y = np.linspace(0.0, 1.0, height)[:, None]
+    references, distorteds = [], []
+    for t in range(frames):
+        ramp = (low + (high - low) * (0.75 * x + 0.25 * y) + 0.5 * t) * scale
+        noisy = ramp + rng.normal(0.0, 0.6 * scale, size=ramp.shape)
+        chroma = [np.full((ch, cw), 1 << (bitdepth - 1), dtype) for _ in range(2)] if ch else []
+        references.append([np.clip(np.round(noisy), 0, top).astype(dtype)] + chroma)
+        banded = np.round(ramp / step) * step
+        distorteds.append([np.clip(banded, 0, top).astype(dtype)] + [c.copy() for c in chroma])
+    return references, distorteds
 
 
 # --------------------------------------------------------------------------- real clips
@@ -553,6 +595,20 @@ CASES: list[Case] = [
                width=160, height=90, pixel_format="420", bitdepth=8, extension="mkv",
                encoder=["-c:v", "libaom-av1", "-crf", "50", "-b:v", "0", "-cpu-used", "6", "-threads", "1",
                         "-row-mt", "0"]),
+    # CAMBI needs a side of at least 216 (specs/cambi.md §1): banding cases and real 8-bit content.
+    *[synthetic_case(f"banding_256x144_420_{depth}bit", f"dark ramps, dithered reference and banded distorted, "
+                     f"{depth}-bit (CAMBI)", synthetic_banding, seed=30 + depth, width=256, height=144, frames=2,
+                     pixel_format="420", bitdepth=depth, low=16.0, high=40.0, step=1 << (depth - 8), runs=())
+      for depth in (8, 10)],
+    codec_case("x264_blue_sky_640x360_420_8bit", "Netflix blue_sky (a sky gradient) through libx264 (CRF 30): "
+               "8-bit banding (CAMBI)", source_clip="blue_sky_360p_60f.yuv", source_geometry=(640, 360, "420", 8),
+               source_frames=3, filters="null", width=640, height=360, pixel_format="420", bitdepth=8,
+               extension="mkv", encoder=["-c:v", "libx264", "-preset", "medium", "-crf", "30", "-threads", "1",
+                                         "-g", "3"], runs=()),
+    vmaf_resource_case("dark_scene_1920x1080_420_8bit", "Netflix dark_scene pair, 1080p 8-bit, one frame (CAMBI "
+                       "at 1080p, its high-resolution speed-up)", "dark_scene_case/dark_scene_1920x1080_420p_ref.yuv",
+                       "dark_scene_case/dark_scene_1920x1080_420p_dis.yuv", width=1920, height=1080,
+                       pixel_format="420", bitdepth=8, frames=1, runs=()),
 ]
 
 
@@ -598,6 +654,19 @@ PSNR_HVS_CASES = ("identical_176x144_420_8bit", "flat_64x48_420_8bit", "near_bla
                   "x264_160x90_420_8bit_y4m", "x265_240x136_420_10bit", "vp9_157x89_444_8bit", "av1_160x90_420_8bit")
 for _case_id in PSNR_HVS_CASES:
     FEATURE_RUNS[_case_id] = FEATURE_RUNS.get(_case_id, ()) + ("psnr_hvs",)
+#: CAMBI runs: cases with a side of at least 216 (cambi.c:503-508). A source size above a 10-bit
+#: input's width is refused (libvmaf copies such frames with the wrong stride, specs/cambi.md §7).
+CAMBI_RUNS = {
+    "banding_256x144_420_8bit": ("cambi", "cambi_full_ref", "cambi_source_size", "cambi_options"),
+    "banding_256x144_420_10bit": ("cambi", "cambi_full_ref", "cambi_v1"),
+    "x264_blue_sky_640x360_420_8bit": ("cambi", "cambi_full_ref", "cambi_source_size", "cambi_v1"),
+    "dark_scene_1920x1080_420_8bit": ("cambi", "cambi_full_ref", "cambi_v1"),
+    "sparks_480x270_420_10bit": ("cambi", "cambi_full_ref", "cambi_source_size", "cambi_v1", "cambi_options"),
+    "x265_240x136_420_10bit": ("cambi", "cambi_options"),
+    **{f"src01_576x324_420_{depth}bit": ("cambi", "cambi_full_ref", "cambi_source_size") for depth in (10, 12, 16)},
+}
+for _case_id, _runs in CAMBI_RUNS.items():
+    FEATURE_RUNS[_case_id] = FEATURE_RUNS.get(_case_id, ()) + _runs
 for _case in CASES:
     _case.runs = tuple(_case.runs) + FEATURE_RUNS.get(_case.id, ())
 

@@ -39,6 +39,11 @@ ALIASES: dict[str, str] = {
     "VMAF_integer_feature_vif_scale1_score": "integer_vif_scale1",
     "VMAF_integer_feature_vif_scale2_score": "integer_vif_scale2",
     "VMAF_integer_feature_vif_scale3_score": "integer_vif_scale3",
+    "Cambi_feature_cambi_score": "cambi",
+    "Speed_chroma_feature_speed_chroma_u_score": "speed_chroma_u",
+    "Speed_chroma_feature_speed_chroma_v_score": "speed_chroma_v",
+    "Speed_chroma_feature_speed_chroma_uv_score": "speed_chroma_uv",
+    "Speed_temporal_feature_speed_temporal_score": "speed_temporal",
 }
 
 
