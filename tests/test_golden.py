@@ -35,7 +35,9 @@ DEFAULT_RUNS = {("odd_161x91_420_8bit", "integer"), ("y4m_texture_90x60_422_10bi
                 # Bootstrap collections, on geometries the runs above compile already.
                 ("odd_161x91_420_8bit", "bootstrap"), ("min_size_33x33_444_8bit", "float_bootstrap"),
                 ("texture_80x64_422_8bit", "ciede"), ("identical_176x144_420_8bit", "ciede"),
-                ("odd_33x27_444_8bit", "psnr_hvs")}
+                ("odd_33x27_444_8bit", "psnr_hvs"),
+                # CAMBI needs a side of 216: the smallest banding case.
+                ("banding_256x144_420_8bit", "cambi")}
 
 pytestmark = pytest.mark.skipif(not CASES, reason="golden/manifest.json has no cases")
 

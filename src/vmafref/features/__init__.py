@@ -26,6 +26,7 @@ EXTRACTOR_MODULES: dict[str, tuple[str, str]] = {
     "float_ansnr": ("vmafref.features.float_ansnr", "FloatAnsnrExtractor"),
     "float_ssim": ("vmafref.features.float_ssim", "FloatSsimExtractor"),
     "float_ms_ssim": ("vmafref.features.float_ms_ssim", "FloatMsSsimExtractor"),
+    "cambi": ("vmafref.features.cambi", "CambiExtractor"),
     "ciede": ("vmafref.features.ciede", "CiedeExtractor"),
     "psnr_hvs": ("vmafref.features.psnr_hvs", "PsnrHvsExtractor"),
 }
