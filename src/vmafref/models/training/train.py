@@ -42,8 +42,8 @@ __all__ = ["TrainConfig", "TrainResult", "TrainingError", "DEFAULT_HYPERPARAMETE
 #: and loss for each network, with the step counts the resource corpus needs within the
 #: leave-one-source-out budget of two CPU cores (specs/models/*.md, "Training").
 DEFAULT_HYPERPARAMETERS: dict[str, dict[str, Any]] = {
-    "fr_regressor_v1": {"epochs": 150, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-5},
-    "fr_regressor_v2": {"epochs": 150, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-5},
+    "fr_regressor_v1": {"epochs": 400, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-5},
+    "fr_regressor_v2": {"epochs": 400, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-5},
     "nr_metric_v1": {"epochs": 12, "batch_size": 16, "learning_rate": 2e-3, "weight_decay": 1e-4},
     "learned_filter_v1": {"epochs": 20, "batch_size": 16, "learning_rate": 1e-3, "weight_decay": 0.0,
                           "level_shift": 1.0},
