@@ -149,16 +149,22 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
                  pixel_format: str = "420", models: Sequence[str | ModelRequest | VmafModel] = ("vmaf_v0.6.1",),
                  features: Sequence[str | FeatureRequest | tuple[str, Mapping[str, Any]]] = (),
                  frame_hook: Callable[[int], None] | None = None,
-                 per_frame_columns: Sequence[Any] = (), subsample: int = 1) -> ScoreResult:
+                 per_frame_columns: Sequence[Any] = (), subsample: int = 1,
+                 libvmaf_convention: str = "f85a8536") -> ScoreResult:
     """Score an iterable of ``(index, ref_luma, dis_luma)`` pairs (optionally followed by each
     picture's planes ``(y, u, v)``, which extractors that read chroma get).
 
     ``per_frame_columns`` are objects with ``column_name`` and
     ``score_frame(dis_luma, bitdepth, features) -> float`` (the tiny networks); their value
     joins each frame's row after the models. ``subsample`` N > 1 scores only frames whose
-    index is a multiple of N, as libvmaf's ``--subsample``. See specs/score.md §1.
+    index is a multiple of N, as libvmaf's ``--subsample``. ``libvmaf_convention`` picks
+    which libvmaf's arithmetic the extractors reproduce (:mod:`vmafref.conventions`;
+    ``"v3.0"``: libvmaf v3.0.0's motion). See specs/score.md §1.
     """
+    from vmafref.conventions import extractor_class
+
     subsample = _check_subsample(subsample)
+    extractor_class("motion", libvmaf_convention)  # an unknown convention fails before anything runs
     loaded = _load_models(models)
     names = [m.name for m in loaded]
     names += [key for m in loaded if isinstance(m, VmafModelCollection) for key in m.output_keys]
@@ -171,7 +177,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     plan = _plan_extractors(loaded, requests)
     extractors: list[FeatureExtractor] = []
     for name, options in plan:
-        cls = get_extractor(name)
+        cls = extractor_class(name, libvmaf_convention)
         extra = {"pixel_format": pixel_format} if cls.planes == "yuv" else {}
         extractors.append(cls(width=width, height=height, bitdepth=bitdepth, **extra, **options))
     every_frame = [name not in SUBSAMPLED_EXTRACTORS for name, _ in plan]
@@ -179,7 +185,8 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     frame_count = 0
     kept: list[int] = []
     pending_luma: dict[int, np.ndarray] = {}
-    start = time.process_time()
+    session = _stage_session(extractors, plan, width, height, bitdepth, pixel_format)
+    start, compile_start = time.process_time(), _compile_cpu_seconds()
     for item in pairs:
         index, ref, dis = item[:3]
         # Optional 4th and 5th items: each picture's planes (y, u, v) for extractors that read chroma.
@@ -219,7 +226,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
         if isinstance(model, VmafModelCollection):
             member_keys = tuple(_model_keys(member) for member in model.members)
             collector.add({i: model.predict(collector.frames.get(i, {}), member_keys) for i in kept})
-    cpu_seconds = time.process_time() - start
+    cpu_seconds = _scoring_cpu_seconds(start, compile_start, session)
 
     frames = [collector.frames.get(i, {}) for i in kept]
     pooled = {}
@@ -270,7 +277,7 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
           frame_cnt: int | None = None, progress: bool = False,
           prefilter: Callable[[np.ndarray, int], np.ndarray] | None = None,
           per_frame_columns: Sequence[Any] = (), subsample: int = 1, skip_ref: int = 0, skip_dis: int = 0,
-          allow_length_mismatch: bool = False) -> ScoreResult:
+          allow_length_mismatch: bool = False, libvmaf_convention: str = "f85a8536") -> ScoreResult:
     """Score a reference/distorted pair given as paths (YUV, Y4M, containers), readers, or luma arrays ``(N, H, W)``.
 
     Geometry comes from the arguments, or from the Y4M header when omitted (as libvmaf does);
@@ -282,6 +289,7 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
     one clip (libvmaf's ``--subsample``, ``--frame_skip_ref``, ``--frame_skip_dist``).
     ``prefilter`` transforms each distorted luma plane before features are taken
     (``--prefilter learned_filter_v1``). ``models=[]`` needs at least one feature.
+    ``libvmaf_convention`` as in :func:`score_frames`.
     """
     from vmafref.io import frames_from_arrays, open_pair
 
@@ -322,7 +330,34 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
             return score_frames(pairs(), width=geometry.width, height=geometry.height, bitdepth=geometry.bitdepth,
                                 pixel_format=geometry.pixel_format, models=models, features=features,
                                 frame_hook=(lambda _i: bar.update(1)) if bar is not None else None,
-                                per_frame_columns=per_frame_columns, subsample=subsample)
+                                per_frame_columns=per_frame_columns, subsample=subsample,
+                                libvmaf_convention=libvmaf_convention)
         finally:
             if bar is not None:
                 bar.close()
+
+
+def _stage_session(extractors: Sequence[FeatureExtractor], plan: Sequence[tuple[str, Mapping[str, Any]]],
+                   width: int, height: int, bitdepth: int, pixel_format: str) -> Any:
+    """Open the compiled stages' session of this run: with a store of executables, those the
+    last run of the same plan and geometry used load ahead on background threads (specs/startup.md)."""
+    from vmafref.features._compiled import plan_session
+
+    classes = [f"{type(e).__module__}.{type(e).__qualname__}" for e in extractors]
+    session = plan_session(repr((classes, list(plan), width, height, bitdepth, pixel_format)))
+    session.__enter__()
+    return session
+
+
+def _compile_cpu_seconds() -> float:
+    from vmafref.features._compiled import compile_cpu_seconds
+
+    return compile_cpu_seconds()
+
+
+def _scoring_cpu_seconds(start: float, compile_start: float, session: Any) -> float:
+    """CPU seconds since ``start`` less those spent compiling or loading stages: ``fps`` counts
+    scoring time only, as libvmaf's does (its clock starts with the first feature value)."""
+    session.__exit__(None, None, None)
+    spent = time.process_time() - start - (_compile_cpu_seconds() - compile_start)
+    return max(spent, 1e-9)

@@ -127,6 +127,9 @@ def register(subparsers: Any) -> None:
                         help="accepted for libvmaf compatibility; vmafref always computes libvmaf's C path")
     parser.add_argument("--gpumask", type=_unsigned, default=0, metavar="BITMASK",
                         help="accepted for libvmaf compatibility; vmafref has no GPU path")
+    parser.add_argument("--libvmaf-convention", default="f85a8536", metavar="NAME",
+                        help="reproduce another libvmaf's arithmetic: f85a8536 (default, the reference) or v3.0 "
+                             "(libvmaf v3.0.0's motion; specs/cli.md)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bar; with -o, no pooled-score lines either (both appear only "
                              "when stderr is a terminal)")
@@ -278,7 +281,8 @@ def _run(args: argparse.Namespace) -> int:
                            frame_cnt=args.frame_cnt, progress=terminal and not args.quiet, prefilter=prefilter,
                            per_frame_columns=columns, subsample=max(args.subsample, 1),
                            skip_ref=args.frame_skip_ref, skip_dis=args.frame_skip_dist,
-                           allow_length_mismatch=args.allow_length_mismatch)
+                           allow_length_mismatch=args.allow_length_mismatch,
+                           libvmaf_convention=args.libvmaf_convention)
     for warning in caught:  # libvmaf prints '"X" ended before "Y".' whatever stderr is
         print(f"vmafref score: warning: {warning.message}", file=sys.stderr)
     if terminal and not (args.quiet and args.output):
