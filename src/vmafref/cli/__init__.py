@@ -15,7 +15,8 @@ from vmafref.cli.exit_status import EXIT_ERROR, EXIT_INTERRUPTED, describe_error
 __all__ = ["build_parser", "main", "console_main"]
 
 #: Modules that contribute subcommands, in help order.
-SUBCOMMAND_MODULES = ("vmafref.cli.score", "vmafref.models.release.cli", "vmafref.corpus.cli", "vmafref.plot")
+SUBCOMMAND_MODULES = ("vmafref.cli.score", "vmafref.cli.conformance", "vmafref.models.release.cli", "vmafref.corpus.cli",
+                      "vmafref.plot")
 
 
 def build_parser() -> argparse.ArgumentParser:
