@@ -185,8 +185,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     frame_count = 0
     kept: list[int] = []
     pending_luma: dict[int, np.ndarray] = {}
-    session = _stage_session(extractors, plan, width, height, bitdepth, pixel_format)
-    start, compile_start = time.process_time(), _compile_cpu_seconds()
+    start = time.process_time()
     for item in pairs:
         index, ref, dis = item[:3]
         # Optional 4th and 5th items: each picture's planes (y, u, v) for extractors that read chroma.
@@ -226,7 +225,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
         if isinstance(model, VmafModelCollection):
             member_keys = tuple(_model_keys(member) for member in model.members)
             collector.add({i: model.predict(collector.frames.get(i, {}), member_keys) for i in kept})
-    cpu_seconds = _scoring_cpu_seconds(start, compile_start, session)
+    cpu_seconds = time.process_time() - start
 
     frames = [collector.frames.get(i, {}) for i in kept]
     pooled = {}
@@ -335,29 +334,3 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
         finally:
             if bar is not None:
                 bar.close()
-
-
-def _stage_session(extractors: Sequence[FeatureExtractor], plan: Sequence[tuple[str, Mapping[str, Any]]],
-                   width: int, height: int, bitdepth: int, pixel_format: str) -> Any:
-    """Open the compiled stages' session of this run: with a store of executables, those the
-    last run of the same plan and geometry used load ahead on background threads (specs/startup.md)."""
-    from vmafref.features._compiled import plan_session
-
-    classes = [f"{type(e).__module__}.{type(e).__qualname__}" for e in extractors]
-    session = plan_session(repr((classes, list(plan), width, height, bitdepth, pixel_format)))
-    session.__enter__()
-    return session
-
-
-def _compile_cpu_seconds() -> float:
-    from vmafref.features._compiled import compile_cpu_seconds
-
-    return compile_cpu_seconds()
-
-
-def _scoring_cpu_seconds(start: float, compile_start: float, session: Any) -> float:
-    """CPU seconds since ``start`` less those spent compiling or loading stages: ``fps`` counts
-    scoring time only, as libvmaf's does (its clock starts with the first feature value)."""
-    session.__exit__(None, None, None)
-    spent = time.process_time() - start - (_compile_cpu_seconds() - compile_start)
-    return max(spent, 1e-9)
