@@ -11,9 +11,11 @@ import pytest
 def _private_cache_home(tmp_path_factory):
     """``vmafref`` subprocesses keep their compilation cache in a temporary folder."""
     folder = tmp_path_factory.mktemp("cache-home")
-    saved = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "VMAFREF_CACHE_DIR")}
+    saved = {name: os.environ.get(name) for name in ("XDG_CACHE_HOME", "VMAFREF_CACHE_DIR",
+                                                     "VMAFREF_EXECUTABLE_CACHE_DIR")}
     os.environ["XDG_CACHE_HOME"] = str(folder)
     os.environ["VMAFREF_CACHE_DIR"] = str(folder / "vmafref")
+    os.environ.pop("VMAFREF_EXECUTABLE_CACHE_DIR", None)  # in-process stages: memory only unless a test sets one
     yield
     for name, value in saved.items():
         if value is None:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from vmafref.compile_cache import cache_directory, disable_for_child, enable_persistent_cache
+from vmafref.compile_cache import (cache_directory, disable_for_child, enable_persistent_cache,
+                                   executable_directory, machine_key)
 
 
 def test_the_folder_is_keyed_by_toolchain_cpu_and_xla_flags(tmp_path):
@@ -25,17 +26,28 @@ def test_the_folder_is_keyed_by_toolchain_cpu_and_xla_flags(tmp_path):
 def test_enable_opt_out_user_choice_and_unwritable(tmp_path):
     env = {"VMAFREF_CACHE_DIR": str(tmp_path / "c")}
     folder = enable_persistent_cache(env)
-    assert folder.is_dir() and env["JAX_COMPILATION_CACHE_DIR"] == str(folder)
+    assert folder.is_dir() and folder.name.startswith("aot-")
+    assert env["VMAFREF_EXECUTABLE_CACHE_DIR"] == str(folder) == str(executable_directory(env))
+    assert "JAX_COMPILATION_CACHE_DIR" not in env  # its loaded executables do not serialise whole
     disable_for_child(env)
-    assert "JAX_COMPILATION_CACHE_DIR" not in env
-    assert enable_persistent_cache({**env, "VMAFREF_COMPILE_CACHE": "0"}) is None
+    assert "VMAFREF_EXECUTABLE_CACHE_DIR" not in env
+    for off in ("0", "off", "no", "false"):
+        assert enable_persistent_cache({**env, "VMAFREF_COMPILE_CACHE": off}) is None
     mine = {"JAX_COMPILATION_CACHE_DIR": str(tmp_path / "mine")}
     assert enable_persistent_cache(mine) == tmp_path / "mine"
+    assert "VMAFREF_EXECUTABLE_CACHE_DIR" not in mine
     disable_for_child(mine)  # a cache the user chose is theirs: left alone
     assert mine["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "mine")
     blocker = tmp_path / "file"
     blocker.write_text("")
     assert enable_persistent_cache({"VMAFREF_CACHE_DIR": str(blocker)}) is None
+
+
+def test_the_executable_folder_shares_the_machine_key(tmp_path):
+    env = {"VMAFREF_CACHE_DIR": str(tmp_path)}
+    assert executable_directory(env).name == "aot-" + machine_key(env)
+    assert cache_directory(env).name == "xla-" + machine_key(env)
+    assert machine_key({**env, "XLA_FLAGS": "--xla_cpu_max_isa=AVX2"}) != machine_key(env)
 
 
 @pytest.mark.slow

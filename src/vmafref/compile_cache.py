@@ -1,20 +1,20 @@
-"""A persistent XLA compilation cache for the ``vmafref`` command, compiled once per machine.
+"""The ``vmafref`` command's cache of compiled stages: location, key and opt-out, set before jax loads.
 
 Every ``vmafref score`` used to compile its stages afresh (7–11 s for a small pair). The
-command now points JAX's persistent compilation cache at a folder of the user's cache
-directory, keyed by everything that decides the compiled code: the jax, jaxlib and vmafref
-versions, the CPU (model and feature flags) and the XLA flags. A second run of the same shapes
-loads the executables instead of compiling them; the computation, and so every number, is the
-same. Writes are JAX's own (one file per executable, written whole), so concurrent processes
-are safe.
+command now keeps the compiled stages in a folder of the user's cache directory, keyed by
+everything that decides the compiled code: the jax, jaxlib and vmafref versions, the CPU
+(model and feature flags) and the XLA flags (:func:`machine_key`). The folder holds
+ahead-of-time compiled executables (:mod:`vmafref.executable_cache`), which a later process
+loads without tracing, lowering or compiling; the computation, and so every number, is the same.
 
 * location: ``$VMAFREF_CACHE_DIR`` or ``$XDG_CACHE_HOME/vmafref`` or ``~/.cache/vmafref``,
-  then ``xla-<key>/``;
-* opt out: ``VMAFREF_COMPILE_CACHE=0``; a ``JAX_COMPILATION_CACHE_DIR`` the user set wins;
+  then ``aot-<key>/`` (``xla-<key>/`` named the earlier JAX compilation cache);
+* opt out: ``VMAFREF_COMPILE_CACHE=0``; a ``JAX_COMPILATION_CACHE_DIR`` the user set wins
+  (JAX's own cache, then, and no store of executables);
 * never used by the pinned training and audit processes (``vmafref.models.training.pinned`` removes it
   before jax starts): their bytes must not depend on what another process compiled.
 
-See specs/compile_cache.md.
+See specs/compile_cache.md and specs/startup.md.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ import platform
 from collections.abc import MutableMapping
 from pathlib import Path
 
-__all__ = ["cache_directory", "enable_persistent_cache", "disable_for_child", "OPT_OUT"]
+__all__ = ["cache_directory", "executable_directory", "machine_key", "enable_persistent_cache", "disable_for_child",
+           "OPT_OUT"]
 
 OPT_OUT = "VMAFREF_COMPILE_CACHE"
 _JAX_DIR = "JAX_COMPILATION_CACHE_DIR"
 _OWNED = "VMAFREF_COMPILE_CACHE_OWNED"
+_EXECUTABLES = "VMAFREF_EXECUTABLE_CACHE_DIR"  # vmafref.executable_cache.ENV (that module imports jax lazily)
 
 
 def _version(name: str) -> str:
@@ -51,45 +53,64 @@ def _cpu_fingerprint() -> str:
     return "\n".join(sorted(set(wanted))) or platform.machine()
 
 
-def cache_directory(environ: MutableMapping[str, str] | None = None) -> Path:
-    """The cache folder for this machine and toolchain (it is not created here)."""
+def machine_key(environ: MutableMapping[str, str] | None = None) -> str:
+    """20 hex digits naming the toolchain and machine: jax, jaxlib, vmafref, CPU, XLA flags."""
     environ = os.environ if environ is None else environ
     from vmafref import __version__
 
-    key = hashlib.sha256("\0".join([_version("jax"), _version("jaxlib"), __version__, platform.machine(),
-                                    _cpu_fingerprint(), environ.get("XLA_FLAGS", "")]).encode()).hexdigest()[:20]
+    return hashlib.sha256("\0".join([_version("jax"), _version("jaxlib"), __version__, platform.machine(),
+                                     _cpu_fingerprint(), environ.get("XLA_FLAGS", "")]).encode()).hexdigest()[:20]
+
+
+def _base(environ: MutableMapping[str, str]) -> Path:
     if environ.get("VMAFREF_CACHE_DIR"):
-        base = Path(environ["VMAFREF_CACHE_DIR"])
-    elif environ.get("XDG_CACHE_HOME"):
-        base = Path(environ["XDG_CACHE_HOME"]) / "vmafref"
-    else:
-        base = Path.home() / ".cache" / "vmafref"
-    return base / f"xla-{key}"
+        return Path(environ["VMAFREF_CACHE_DIR"])
+    if environ.get("XDG_CACHE_HOME"):
+        return Path(environ["XDG_CACHE_HOME"]) / "vmafref"
+    return Path.home() / ".cache" / "vmafref"
+
+
+def cache_directory(environ: MutableMapping[str, str] | None = None) -> Path:
+    """The cache folder for this machine and toolchain (it is not created here)."""
+    environ = os.environ if environ is None else environ
+    return _base(environ) / f"xla-{machine_key(environ)}"
+
+
+def executable_directory(environ: MutableMapping[str, str] | None = None) -> Path:
+    """The folder of ahead-of-time compiled stages (:mod:`vmafref.executable_cache`), same key."""
+    environ = os.environ if environ is None else environ
+    return _base(environ) / f"aot-{machine_key(environ)}"
 
 
 def enable_persistent_cache(environ: MutableMapping[str, str] | None = None) -> Path | None:
-    """Point JAX at the cache (before jax is imported); the folder, or None when off or unwritable."""
+    """Set up the compiled-stage cache (before jax is imported); the folder, or None when off or unwritable.
+
+    The default is the store of serialised executables (:func:`executable_directory`), which
+    skips tracing, lowering and compiling. JAX's own compilation cache is then left off: an
+    executable JAX loaded from it cannot be serialised again whole (its kernels are missing
+    when the copy is loaded), and every stage of the features goes through the store anyway.
+    A ``JAX_COMPILATION_CACHE_DIR`` the user set is used as it is, without the store.
+    """
     environ = os.environ if environ is None else environ
     if environ.get(OPT_OUT, "1").strip().lower() in ("0", "off", "no", "false"):
         return None
     if environ.get(_JAX_DIR):
         return Path(environ[_JAX_DIR])
-    folder = cache_directory(environ)
+    folder = executable_directory(environ)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:
         return None  # a read-only or missing home: compile as before, silently
-    environ[_JAX_DIR] = str(folder)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return None
+    environ[_EXECUTABLES] = str(folder)
     environ[_OWNED] = "1"
-    # Cache every executable: the small per-stage ones are what a short run spends its time on.
-    environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
-    environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
     return folder
 
 
 def disable_for_child(environ: MutableMapping[str, str] | None = None) -> None:
     """Remove the cache this module set up (pinned children compile everything themselves)."""
     environ = os.environ if environ is None else environ
-    if environ.pop(_OWNED, None) is not None:
-        for name in (_JAX_DIR, "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"):
-            environ.pop(name, None)
+    environ.pop(_EXECUTABLES, None)  # never a user's: the store is vmafref's own
+    environ.pop(_OWNED, None)
+

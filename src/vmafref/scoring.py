@@ -20,7 +20,7 @@ from vmafref.features.extractor import FeatureExtractor
 from vmafref.pooling import pool
 from vmafref.vmaf_model import VmafModel, VmafModelCollection, load_model_or_collection, model_feature_keys
 
-__all__ = ["ScoreResult", "FeatureRequest", "ModelRequest", "score", "score_frames"]
+__all__ = ["ScoreResult", "FeatureRequest", "ModelRequest", "score", "score_frames", "score_many"]
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,8 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     frame_count = 0
     kept: list[int] = []
     pending_luma: dict[int, np.ndarray] = {}
-    start = time.process_time()
+    session = _stage_session(extractors, plan, width, height, bitdepth, pixel_format)
+    start, compile_start = time.process_time(), _compile_cpu_seconds()
     for item in pairs:
         index, ref, dis = item[:3]
         # Optional 4th and 5th items: each picture's planes (y, u, v) for extractors that read chroma.
@@ -225,7 +226,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
         if isinstance(model, VmafModelCollection):
             member_keys = tuple(_model_keys(member) for member in model.members)
             collector.add({i: model.predict(collector.frames.get(i, {}), member_keys) for i in kept})
-    cpu_seconds = time.process_time() - start
+    cpu_seconds = _scoring_cpu_seconds(start, compile_start, session)
 
     frames = [collector.frames.get(i, {}) for i in kept]
     pooled = {}
@@ -334,3 +335,47 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
         finally:
             if bar is not None:
                 bar.close()
+
+
+def _stage_session(extractors: Sequence[FeatureExtractor], plan: Sequence[tuple[str, Mapping[str, Any]]],
+                   width: int, height: int, bitdepth: int, pixel_format: str) -> Any:
+    """Open the compiled stages' session of this run: with a store of executables, those the
+    last run of the same plan and geometry used load ahead on background threads (specs/startup.md)."""
+    from vmafref.features._compiled import plan_session
+
+    classes = [f"{type(e).__module__}.{type(e).__qualname__}" for e in extractors]
+    session = plan_session(repr((classes, list(plan), width, height, bitdepth, pixel_format)))
+    session.__enter__()
+    return session
+
+
+def _compile_cpu_seconds() -> float:
+    from vmafref.features._compiled import compile_cpu_seconds
+
+    return compile_cpu_seconds()
+
+
+def _scoring_cpu_seconds(start: float, compile_start: float, session: Any) -> float:
+    """CPU seconds since ``start`` less those spent compiling or loading stages: ``fps`` counts
+    scoring time only, as libvmaf's does (its clock starts with the first feature value)."""
+    session.__exit__(None, None, None)
+    spent = time.process_time() - start - (_compile_cpu_seconds() - compile_start)
+    return max(spent, 1e-9)
+
+
+def score_many(jobs: Iterable[tuple[Any, Any] | Mapping[str, Any]], **common: Any) -> Iterable[ScoreResult]:
+    """Score many pairs in this process, one :class:`ScoreResult` each, in order (a generator).
+
+    Each job is ``(reference, distorted)`` or a mapping of :func:`score`'s arguments
+    (``{"reference": …, "distorted": …, "width": …}``); ``common`` holds the arguments every job
+    shares (a job's own win). Compiled stages are kept per process, so pairs of the same shape
+    and options after the first run no compilation (specs/startup.md).
+    """
+    for job in jobs:
+        arguments = dict(common)
+        if isinstance(job, Mapping):
+            arguments.update(job)
+        else:
+            arguments["reference"], arguments["distorted"] = job
+        reference, distorted = arguments.pop("reference"), arguments.pop("distorted")
+        yield score(reference, distorted, **arguments)

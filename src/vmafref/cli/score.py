@@ -137,6 +137,10 @@ def register(subparsers: Any) -> None:
                         help="print the version (and the libvmaf commit reproduced) and exit")
     parser.add_argument("--example", action="store_true",
                         help="score the bundled example pair (libvmaf's src01 160x90 test clips, 48 frames)")
+    parser.add_argument("--batch", metavar="LIST",
+                        help="score many pairs in one process: LIST has one pair a line, given by the flags "
+                             "of a 'vmafref score' of its own (each with its -o); compiled stages are shared "
+                             "by pairs of the same shape ('-' reads standard input)")
     parser.add_argument("--tiny-model", action="append", default=[], metavar="NAME|PATH",
                         help="also run a registered tiny network per frame (repeatable)")
     parser.add_argument("--tiny-device", choices=("cpu", "cuda", "auto"), default="cpu",
@@ -188,12 +192,69 @@ def run_score(args: argparse.Namespace) -> int:
     from vmafref.vmaf_model import ModelError
 
     try:
+        if getattr(args, "batch", None):
+            return _run_batch(args)
         return _run(args)
     except (CliError, VideoFormatError, ModelError, OutputError, ValueError, OSError,
             RecursionError, RuntimeError) as error:
         # Every ordinary failure is one line and status 2; Ctrl-C reaches vmafref.cli.main (130).
         print(f"vmafref score: error: {describe_error(error)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+class _LineParser(argparse.ArgumentParser):
+    """The score parser for one --batch line: a bad line is an error of that line, not an exit."""
+
+    def error(self, message: str):
+        raise CliError(message)
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """``--batch LIST``: each line's flags scored in this process, in order (specs/cli.md).
+
+    Blank lines and lines starting with ``#`` are skipped. A failing line prints
+    ``vmafref score: error: LIST:N: …`` and the others still run; the status is the worst one.
+    """
+    import shlex
+
+    from vmafref.io import VideoFormatError
+    from vmafref.output import OutputError
+    from vmafref.vmaf_model import ModelError
+
+    alone = [flag for flag, given in (("-r", args.reference), ("-d", args.distorted), ("--example", args.example),
+                                      ("-o", args.output)) if given]
+    if alone:
+        raise CliError(f"--batch takes every pair's flags from its list; do not also give {', '.join(alone)}")
+    if args.batch == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        with open(args.batch, encoding="utf-8") as stream:
+            lines = stream.read().splitlines()
+    parsers = argparse.ArgumentParser(add_help=False).add_subparsers()
+    register(parsers)
+    line_parser = parsers.choices["score"]
+    line_parser.__class__ = _LineParser
+    worst = EXIT_OK
+    jobs = 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        jobs += 1
+        try:
+            line_args = line_parser.parse_args(shlex.split(line))
+            if line_args.batch:
+                raise CliError("--batch inside a batch list")
+            if line_args.quiet is False and args.quiet:
+                line_args.quiet = True
+            status = _run(line_args)
+        except (CliError, VideoFormatError, ModelError, OutputError, ValueError, OSError,
+                RecursionError, RuntimeError) as error:
+            print(f"vmafref score: error: {args.batch}:{number}: {describe_error(error)}", file=sys.stderr)
+            status = EXIT_ERROR
+        worst = max(worst, status)
+    if not jobs:
+        raise CliError(f"--batch {args.batch}: no pair to score")
+    return worst
 
 
 def _requests(args: argparse.Namespace) -> tuple[list, list]:

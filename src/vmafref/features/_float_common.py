@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
     "Arith",
@@ -130,7 +131,7 @@ def _sequential_total(values, faithful: bool = True):
 
 #: Compiled on its own: inlined into a large program, XLA would fuse the producers of ``values``
 #: into the scan body and recompute them at every step.
-_sequential_total_jit = jax.jit(_sequential_total, static_argnames=("faithful",))
+_sequential_total_jit = stage_jit(_sequential_total, static_argnames=("faithful",))
 
 
 def sequential_total(values, faithful: bool = True):
@@ -169,7 +170,7 @@ def _filter_pass(source, taps: tuple, axis: int, faithful: bool, stride: int):
 
 #: Each pass is compiled on its own so that the vertical pass is computed once and stored, not
 #: recomputed for every tap of the horizontal pass (which XLA's fusion would do in one program).
-filter_pass = jax.jit(_filter_pass, static_argnames=("taps", "axis", "faithful", "stride"))
+filter_pass = stage_jit(_filter_pass, static_argnames=("taps", "axis", "faithful", "stride"))
 
 
 def reflect101_filter(image, taps: Sequence[float], arith: Arith, *, square: bool = False, other=None,

@@ -23,6 +23,7 @@ import numpy as np
 
 from vmafref._x64 import x64
 from vmafref.features._float_common import Arith
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = ["GAUSSIAN_WINDOW", "LPF_9_7", "SSIM_CONSTANTS", "convolve_valid", "decimate", "decimated_size",
            "iqa_round", "low_pass_kernel", "ssim_means", "ssim_sums"]
@@ -88,7 +89,7 @@ def _convolve(image, taps: tuple):
     return _taps_sum([horizontal[..., v:v + out_h, :] for v in range(n)], taps)
 
 
-_convolve_jit = jax.jit(_convolve, static_argnames=("taps",))
+_convolve_jit = stage_jit(_convolve, static_argnames=("taps",))
 
 
 def convolve_valid(image, taps: tuple = GAUSSIAN_WINDOW):
@@ -131,7 +132,7 @@ def _decimate(image, kernel: tuple, factor: int):
     return total.astype(jnp.float32)
 
 
-_decimate_jit = jax.jit(_decimate, static_argnames=("kernel", "factor"))
+_decimate_jit = stage_jit(_decimate, static_argnames=("kernel", "factor"))
 
 
 def decimate(image, kernel: tuple, factor: int):
@@ -175,7 +176,7 @@ def _ssim_sums(ref, cmp, taps: tuple):
             jnp.sum(struct, axis=(-2, -1)))
 
 
-_ssim_sums_jit = jax.jit(_ssim_sums, static_argnames=("taps",))
+_ssim_sums_jit = stage_jit(_ssim_sums, static_argnames=("taps",))
 
 
 def ssim_sums(ref, cmp, *, taps: tuple = GAUSSIAN_WINDOW, jit: bool = True):

@@ -38,6 +38,7 @@ from vmafref.features._float_common import (
 )
 from vmafref.features._float_rcp_table import RCP_MANTISSA_TABLE
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
     "FloatAdmExtractor",
@@ -114,7 +115,7 @@ def _dwt_pass(x, axis: int, faithful: bool):
     return jnp.stack(halves, axis=-3)
 
 
-_dwt_pass_jit = jax.jit(_dwt_pass, static_argnames=("axis", "faithful"))
+_dwt_pass_jit = stage_jit(_dwt_pass, static_argnames=("axis", "faithful"))
 
 
 def _dwt2(x, faithful: bool):
@@ -308,9 +309,9 @@ def _cube_stage(bands, decoupled, csf_flt, rfactors: tuple, region: tuple, faith
 
 # Compiled stage by stage: as one program XLA takes minutes to compile the four scales and
 # recomputes fused producers (the DWT, the reciprocal) for every tap that reads them.
-_decouple_stage_jit = jax.jit(_decouple_stage, static_argnames=("faithful", "gain_limit"))
-_csf_stage_jit = jax.jit(_csf_stage, static_argnames=("rfactors", "faithful"))
-_cube_stage_jit = jax.jit(_cube_stage, static_argnames=("rfactors", "region", "faithful"))
+_decouple_stage_jit = stage_jit(_decouple_stage, static_argnames=("faithful", "gain_limit"))
+_csf_stage_jit = stage_jit(_csf_stage, static_argnames=("rfactors", "faithful"))
+_cube_stage_jit = stage_jit(_cube_stage, static_argnames=("rfactors", "region", "faithful"))
 
 
 def _adm_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int):

@@ -25,6 +25,7 @@ import numpy as np
 from vmafref.features._float_common import Arith, FrameSizeError, check_bitdepth, sequential_total
 from vmafref.features._float_simple import PSNR_CONSTANTS, c_log10, c_max, c_min, picture_copy
 from vmafref.features.extractor import FeatureExtractor, FrameValues
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
     "ANSNR_DIS_FILTER",
@@ -86,7 +87,7 @@ def lax_barrier(x):
     return jax.lax.optimization_barrier(x)
 
 
-_filter_jit = jax.jit(_filter, static_argnames=("taps", "faithful"))
+_filter_jit = stage_jit(_filter, static_argnames=("taps", "faithful"))
 
 
 def ansnr_filter(ref, dis, *, faithful: bool = True, jit: bool = True):
@@ -106,7 +107,7 @@ def _maps(ref_filtered, dis_filtered, faithful: bool):
     return arith.mul(ref_filtered, ref_filtered), arith.mul(diff, diff)
 
 
-_maps_jit = jax.jit(_maps, static_argnames=("faithful",))
+_maps_jit = stage_jit(_maps, static_argnames=("faithful",))
 
 
 def ansnr_sums(ref_filtered, dis_filtered, *, faithful: bool = True) -> tuple[jax.Array, jax.Array]:

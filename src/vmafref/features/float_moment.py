@@ -22,6 +22,7 @@ from vmafref._x64 import x64
 from vmafref.features._float_common import check_bitdepth
 from vmafref.features._float_simple import picture_copy
 from vmafref.features.extractor import FeatureExtractor, FrameValues
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = ["FloatMomentExtractor", "float_moments", "moment_sums"]
 
@@ -33,7 +34,7 @@ def _sums(plane):
     return first, second
 
 
-_sums_jit = jax.jit(_sums)
+_sums_jit = stage_jit(_sums)
 
 
 def moment_sums(plane, *, jit: bool = True) -> tuple[jax.Array, jax.Array]:

@@ -32,6 +32,7 @@ from vmafref.features._float_common import (
     to_float_luma,
 )
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
     "FloatMotionExtractor",
@@ -89,8 +90,8 @@ def float_motion_differentiable(prev, cur, *, filter_size: int = 5):
     return float_motion_sad(blur_prev, blur_cur, faithful=False)
 
 
-_blur_jit = jax.jit(float_motion_blur, static_argnames=("filter_size", "faithful"))
-_sad_jit = jax.jit(float_motion_sad, static_argnames=("faithful",))
+_blur_jit = stage_jit(float_motion_blur, static_argnames=("filter_size", "faithful"))
+_sad_jit = stage_jit(float_motion_sad, static_argnames=("faithful",))
 
 
 def _blend(score: float, factor: float, offset: float) -> float:

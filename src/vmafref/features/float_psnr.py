@@ -25,6 +25,7 @@ from vmafref._x64 import x64
 from vmafref.features._float_common import check_bitdepth
 from vmafref.features._float_simple import PSNR_CONSTANTS, c_log10, c_max, c_min, picture_copy
 from vmafref.features.extractor import FeatureExtractor, FrameValues
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = ["FloatPsnrExtractor", "float_psnr", "float_psnr_from_noise", "float_psnr_noise"]
 
@@ -42,7 +43,7 @@ def _noise(ref, dis):
     return jnp.sum((diff * diff).astype(jnp.float64), axis=(-2, -1))
 
 
-@jax.jit
+@stage_jit
 def _noise_jit(ref, dis):
     return _noise(ref, dis)
 

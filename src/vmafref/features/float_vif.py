@@ -35,6 +35,7 @@ from vmafref.features._float_common import (
 )
 from vmafref.features._compiled import stack
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
     "FloatVifExtractor",
@@ -175,8 +176,8 @@ def _statistic_maps(mu1, mu2, xx, yy, xy, faithful: bool, gain_limit: float, sig
 
 # Compiled stage by stage (see ``filter_pass`` in _float_common): one program for the whole
 # pyramid takes minutes to compile and recomputes fused producers.
-_product_jit = jax.jit(_product, static_argnames=("faithful",))
-_statistic_maps_jit = jax.jit(_statistic_maps, static_argnames=("faithful", "gain_limit", "sigma_nsq"))
+_product_jit = stage_jit(_product, static_argnames=("faithful",))
+_statistic_maps_jit = stage_jit(_statistic_maps, static_argnames=("faithful", "gain_limit", "sigma_nsq"))
 
 
 def _vif_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float):

@@ -33,6 +33,7 @@ from vmafref._x64 import x64
 from vmafref.features._compiled import stack
 from vmafref.feature_names import feature_key
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features._compiled import device_array, jit as stage_jit
 
 __all__ = [
     "ADM_MIN_SIZE",
@@ -172,7 +173,7 @@ def _stage(*static):
     each shifted slice of the 3x3 threshold sum and recomputes it there (measured: ~70 s
     compile and ~10x run time at 1080p). See specs/integer_adm.md §8.
     """
-    return functools.partial(jax.jit, static_argnames=static)
+    return functools.partial(stage_jit, static_argnames=static)
 
 
 def _wrap16(x):
@@ -802,7 +803,7 @@ class IntegerAdmExtractor(FeatureExtractor):
     def extract(self, index: int, ref: np.ndarray, dis: np.ndarray) -> FrameValues:
         if ref.shape != (self.height, self.width) or dis.shape != (self.height, self.width):
             raise AdmInputError(f"expected planes of shape {(self.height, self.width)}, got {ref.shape} and {dis.shape}")
-        acc = adm_accumulators(jnp.asarray(ref), jnp.asarray(dis), self.bitdepth, self.config)
+        acc = adm_accumulators(device_array(ref), device_array(dis), self.bitdepth, self.config)
         values = adm_scores(acc, self.width, self.height, self.config,
                             dlm_weight=self.values["adm_dlm_weight"], min_val=self.values["adm_min_val"])
         return {index: {key: values[short] for key, short in self._keys}}

@@ -21,6 +21,7 @@ from jax import lax
 from vmafref._x64 import x64
 from vmafref.feature_names import feature_key
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features._compiled import device_array, jit as stage_jit
 
 __all__ = [
     "MOTION_FILTER",
@@ -174,7 +175,7 @@ def _sad_pair(prev: jax.Array, cur: jax.Array, bitdepth: int) -> jax.Array:
     return jnp.sum(row_sad.astype(jnp.int64), axis=-1)
 
 
-@functools.partial(jax.jit, static_argnames=("bitdepth",))
+@functools.partial(stage_jit, static_argnames=("bitdepth",))
 def _sad_pair_jit(prev, cur, *, bitdepth):
     return _sad_pair(prev, cur, bitdepth)
 
@@ -189,7 +190,7 @@ def motion_sad(prev, cur, *, bitdepth: int, jit: bool = True) -> jax.Array:
         raise MotionInputError(f"frames differ in shape or dtype: {prev.shape} {prev.dtype} vs {cur.shape} {cur.dtype}")
     with x64():
         fn = _sad_pair_jit if jit else _sad_pair
-        return fn(jnp.asarray(prev), jnp.asarray(cur), bitdepth=int(bitdepth))
+        return fn(device_array(prev), device_array(cur), bitdepth=int(bitdepth))
 
 
 def _sad_score(sad: jax.Array, width: int, height: int, params: MotionParams) -> jax.Array:

@@ -26,6 +26,7 @@ from vmafref._x64 import x64
 from vmafref.feature_names import feature_key
 from vmafref.features._compiled import stack
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features._compiled import device_array, jit as stage_jit
 
 __all__ = [
     "VIF_FILTERS",
@@ -116,7 +117,7 @@ def _check_planes(ref: Any, dis: Any, bitdepth: int) -> None:
 
 def _stage(fn, *static):
     """``fn`` and its jitted twin (``static`` names are compile-time arguments)."""
-    return fn, jax.jit(fn, static_argnames=static)
+    return fn, stage_jit(fn, static_argnames=static)
 
 
 def _reflect_pad(x: jax.Array, half: int) -> jax.Array:
@@ -414,7 +415,7 @@ def vif_num_den(ref, dis, *, bitdepth: int, enhn_gain_limit: float = DEFAULT_ENH
     if not 1.0 <= float(enhn_gain_limit) <= DEFAULT_ENHN_GAIN_LIMIT:
         raise VifInputError(f"enhn_gain_limit must be in [1, 100], got {enhn_gain_limit}")
     with x64():
-        return _vif_num_den(jnp.asarray(ref), jnp.asarray(dis), float(enhn_gain_limit), bitdepth=int(bitdepth),
+        return _vif_num_den(device_array(ref), device_array(dis), float(enhn_gain_limit), bitdepth=int(bitdepth),
                             skip_scale0=bool(skip_scale0), jit=jit)
 
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from vmafref._x64 import x64
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
     "PLANE_NAMES",
@@ -72,7 +73,7 @@ def _sse(ref: jax.Array, dis: jax.Array, bitdepth: int) -> jax.Array:
     return jnp.sum(squared.astype(jnp.uint64), axis=(-2, -1), dtype=jnp.uint64)
 
 
-@functools.partial(jax.jit, static_argnames=("bitdepth",))
+@functools.partial(stage_jit, static_argnames=("bitdepth",))
 def _sse_jit(ref, dis, *, bitdepth):
     return _sse(ref, dis, bitdepth)
 
