@@ -333,13 +333,53 @@ def test_version_names_the_libvmaf_commit(capsys, flag):
     assert status == 0 and out == "" and "f85a8536" in err and "vmafref" in err
 
 
-@pytest.mark.parametrize("flag, version", [("--aom_ctc", "v3.0"), ("--aom_ctc", "v7.0"), ("--nflx_ctc", "v1.0")])
-def test_ctc_presets_are_refused_with_what_is_missing(tiny_pair, capsys, monkeypatch, flag, version):
+@pytest.mark.parametrize("version", ["v6.0", "v7.0"])
+def test_ctc_presets_of_mixed_bit_depths_are_refused_with_the_part_that_runs(tiny_pair, capsys, monkeypatch, version):
     _no_scoring(monkeypatch)
-    status, _, err = _run(capsys, [*tiny_pair[2], flag, version])
+    status, _, err = _run(capsys, [*tiny_pair[2], "--aom_ctc", version])
     line = _one_error_line(err)
-    assert status == EXIT_ERROR and "cambi" in line and "not implemented" in line
+    assert status == EXIT_ERROR and "different bit depths" in line and "not implemented" not in line
     assert "name=vmaf_neg" in line  # the part vmafref can run
+
+
+@pytest.mark.parametrize("flag, version", [("--aom_ctc", "v1.0"), ("--aom_ctc", "v3.0"), ("--aom_ctc", "v5.0"),
+                                           ("--nflx_ctc", "v1.0")])
+def test_ctc_presets_whose_extractors_all_exist_are_accepted(flag, version):
+    from vmafref.cli import build_parser
+    from vmafref.cli.score import _requests
+
+    models, features = _requests(build_parser().parse_args(["score", flag, version]))
+    assert [m.name for m in models] == ["vmaf", "vmaf_neg"]
+    assert "psnr" in [f.name for f in features]
+
+
+def test_a_preset_with_a_missing_extractor_is_refused_naming_it(tiny_pair, capsys, monkeypatch):
+    from vmafref import features as features_module
+
+    registry = {name: module for name, module in features_module.EXTRACTOR_MODULES.items() if name != "cambi"}
+    monkeypatch.setattr(features_module, "EXTRACTOR_MODULES", registry)
+    _no_scoring(monkeypatch)
+    status, _, err = _run(capsys, [*tiny_pair[2], "--aom_ctc", "v3.0"])
+    line = _one_error_line(err)
+    assert status == EXIT_ERROR and "cambi" in line and "not implemented" in line and "name=vmaf_neg" in line
+
+
+@pytest.mark.slow
+def test_aom_ctc_v3_scores_every_key_of_the_preset(capsys, tmp_path):
+    """The whole preset on a real 640x360 x264 pair from the golden set (2 frames)."""
+    import lzma
+
+    golden = Path(__file__).resolve().parents[2] / "golden" / "x264_blue_sky_640x360_420_8bit"
+    for role in ("ref", "dis"):
+        (tmp_path / f"{role}.yuv").write_bytes(lzma.decompress((golden / f"{role}.yuv.xz").read_bytes()))
+    document = _document(capsys, ["score", "-r", str(tmp_path / "ref.yuv"), "-d", str(tmp_path / "dis.yuv"),
+                                  "-w", "640", "-h", "360", "-p", "420", "-b", "8", "--frame_cnt", "2",
+                                  "--aom_ctc", "v3.0"])
+    keys = set(document["frames"][0]["metrics"])
+    for key in ("vmaf", "vmaf_neg", "psnr_y", "psnr_cb", "psnr_cr", "ciede2000", "float_ssim", "float_ms_ssim",
+                "psnr_hvs", "cambi"):
+        assert key in keys, key
+    assert "apsnr_y" in document["aggregate_metrics"]
 
 
 @pytest.mark.parametrize("flag, version", [("--aom_ctc", "proposed"), ("--aom_ctc", "v9.0"), ("--nflx_ctc", "v2.0")])
@@ -350,15 +390,10 @@ def test_unknown_ctc_versions_are_refused(tiny_pair, capsys, monkeypatch, flag, 
 
 
 def test_a_preset_expands_in_command_line_order(monkeypatch):
-    """Were every extractor implemented, a preset adds its models and features where it stands."""
-    from vmafref import features as features_module
+    """A preset adds its models and features where it stands."""
     from vmafref.cli import build_parser
     from vmafref.cli.score import _requests
 
-    registry = dict(features_module.EXTRACTOR_MODULES)
-    for name in ("psnr", "float_ssim", "cambi"):
-        registry[name] = registry["vif"]
-    monkeypatch.setattr(features_module, "EXTRACTOR_MODULES", registry)
     args = build_parser().parse_args(["score", "-m", "version=vmaf_float_v0.6.1:name=f", "--nflx_ctc", "v1.0",
                                       "--feature", "float_vif", "-m", "version=vmaf_v0.6.1neg:name=n"])
     models, features = _requests(args)
