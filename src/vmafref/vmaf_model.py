@@ -37,7 +37,11 @@ __all__ = [
 
 #: Models shipped as package data (``src/vmafref/data/models``), BSD-2-Clause-Patent, Netflix.
 BUILTIN_MODELS = ("vmaf_v0.6.1", "vmaf_float_v0.6.1", "vmaf_v0.6.1neg", "vmaf_float_v0.6.1neg", "vmaf_4k_v0.6.1",
-                  "vmaf_4k_v0.6.1neg", "vmaf_float_4k_v0.6.1")
+                  "vmaf_4k_v0.6.1neg", "vmaf_float_4k_v0.6.1",
+                  # VMAF v1 (libvmaf/src/model.c:108-147): cambi, speed_chroma_uv, adm3, motion3.
+                  "vmaf_v1.0.16_3d0h", "vmaf_v1.0.16_3d0h_2160", "vmaf_v1.0.16_5d0h", "vmaf_v1.0.16_1d5h_2160",
+                  "vmaf_v1.0.16_hfr_3d0h", "vmaf_v1.0.16_hfr_3d0h_2160", "vmaf_v1.0.16_hfr_5d0h",
+                  "vmaf_v1.0.16_hfr_1d5h_2160")
 
 #: Bootstrap model collections shipped the same way (``libvmaf/src/model.c:68-94``): a JSON
 #: object whose keys ``"0"``, ``"1"``, … each hold one model (specs/bootstrap_models.md §1).
@@ -54,6 +58,8 @@ _PROVIDER_PREFIXES = (
     ("VMAF_feature_adm", "float_adm"),
     ("VMAF_feature_vif", "float_vif"),
     ("VMAF_feature_motion", "float_motion"),
+    ("Cambi_feature", "cambi"),
+    ("Speed_chroma_feature", "speed_chroma"),
 )
 
 
@@ -237,6 +243,9 @@ class VmafModel:
     transform: ScoreTransform = field(default_factory=ScoreTransform)
     name: str = "vmaf"
     model_type: str = "LIBSVMNUSVR"
+    #: ``chroma_correction_parameter`` (``read_json_model.c:357-363``): with it, a zero
+    #: ``speed_chroma`` feature is replaced by ``c - c * adm3`` (``predict.c:243-300, 384-392``).
+    chroma_correction: float | None = None
 
     def extractor_requests(self) -> list[tuple[str, dict[str, Any]]]:
         """``(extractor name, options)`` pairs the model needs, merged per extractor, in first-use order."""
@@ -265,12 +274,52 @@ class VmafModel:
             if self.norm_type == "linear_rescale":
                 value = feature.slope * value + feature.intercept
             x.append(value)
+        if self.chroma_correction is not None:
+            x = self._chroma_from_luma(x)
         prediction = self.svm.predict(tuple(x))
         if self.norm_type == "linear_rescale":
             prediction = (prediction - self.intercept) / self.slope
         if not transform_and_clip:
             return prediction
         return self.transform_and_clip(prediction)
+
+    def _chroma_from_luma(self, x: list[float]) -> list[float]:
+        """``post_process_feature_from_another(model, node, c, 0.0, "adm3", "speed_chroma")``.
+
+        Scans the features in order: the one whose name holds ``adm3`` guides, the one holding
+        ``speed_chroma`` is guided; as soon as the guided value, denormalised, is not exactly
+        0 nothing changes. Otherwise it becomes the normalised ``(-c * adm3) + c``, adm3 being
+        the denormalised guiding value (``predict.c:243-300``). See specs/speed.md §7.
+        """
+        linear = self.norm_type == "linear_rescale"
+
+        def denormalize(value, feature):
+            return (value - feature.intercept) / feature.slope if linear else value
+
+        guiding = guided_idx = None
+        for i, feature in enumerate(self.features):
+            if "adm3" in feature.name:
+                if guiding is not None:
+                    raise ModelError(f"model {self.version}: more than one feature matches 'adm3'")
+                guiding = denormalize(x[i], feature)
+            if "speed_chroma" in feature.name:
+                if guided_idx is not None:
+                    raise ModelError(f"model {self.version}: more than one feature matches 'speed_chroma'")
+                if denormalize(x[i], feature) != 0.0:
+                    return x
+                guided_idx = i
+        if guided_idx is None or guiding is None:
+            # libvmaf reads an uninitialised guiding score / index here.
+            raise ModelError(f"model {self.version}: chroma_correction_parameter needs an adm3 and a "
+                             "speed_chroma feature")
+        c = self.chroma_correction
+        corrected = (-c * guiding) + c
+        feature = self.features[guided_idx]
+        if linear:
+            corrected = feature.slope * corrected + feature.intercept
+        x = list(x)
+        x[guided_idx] = corrected
+        return x
 
     def transform_and_clip(self, prediction: float) -> float:
         """libvmaf's ``transform`` then ``clip`` (``predict.c:176-242``), each only when enabled."""
@@ -483,7 +532,18 @@ def _build_model(document: dict, version: str, *, name: str, disable_clip: bool,
         )
     svm = parse_libsvm_model(model_dict["model"], len(names))
     return VmafModel(version, tuple(features), slopes[0], intercepts[0], svm, norm_type, clip, transform, name,
-                     model_dict["model_type"])
+                     model_dict["model_type"], chroma_correction=_chroma_correction(model_dict, version))
+
+
+def _chroma_correction(model_dict: dict, version: str) -> float | None:
+    value = model_dict.get("chroma_correction_parameter")
+    if value is None:
+        return None
+    _finite(value, f"model {version}: chroma_correction_parameter")
+    if float(value) == 0.0:
+        # predict.c:385-386 then writes no score at all.
+        raise ModelError(f"model {version}: chroma_correction_parameter 0 gives no score in libvmaf")
+    return float(value)
 
 
 #: Bootstrap statistics' output-key suffixes, in libvmaf's write order (``predict.c:507-531``).

@@ -29,6 +29,7 @@ EXTRACTOR_MODULES: dict[str, tuple[str, str]] = {
     "cambi": ("vmafref.features.cambi", "CambiExtractor"),
     "ciede": ("vmafref.features.ciede", "CiedeExtractor"),
     "psnr_hvs": ("vmafref.features.psnr_hvs", "PsnrHvsExtractor"),
+    "speed_chroma": ("vmafref.features.speed", "SpeedChromaExtractor"),
 }
 
 

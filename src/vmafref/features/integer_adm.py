@@ -76,6 +76,62 @@ DEFAULT_NOISE_WEIGHT = 0.03125
 _BORDER_FACTOR = 0.1
 _F32 = np.float32
 
+#: ``enum ADM_CSF_MODE`` (``integer_adm.h:105-110``).
+CSF_MODE_WATSON97 = 0
+CSF_MODE_BARTEN = 1
+CSF_MODE_BARTEN_WATSON_BLEND = 2
+CSF_MODE_BARTEN_WATSON_BLEND_MAE = 3
+
+#: Barten CSF parameters of HDR-VDP 2.2.1 (``barten_csf_tools.h:39-52``), float in C.
+_BARTEN_ANCHORS = (0.002, 0.02, 0.2, 2, 20, 150)
+_BARTEN_PARAMS = (
+    (0.0160737, 0.991265, 3.74038, 0.50722, 4.46044),
+    (0.383873, 0.800889, 3.54104, 0.682505, 4.94958),
+    (0.929301, 0.476505, 4.37453, 0.750315, 5.28678),
+    (1.29776, 0.405782, 4.40602, 0.935314, 5.61425),
+    (1.49222, 0.334278, 3.79542, 1.07327, 6.4635),
+    (1.46213, 0.394533, 2.7755, 1.16577, 7.45665),
+)
+_BARTEN_SA = (30.162, 4.0627, 1.6596, 0.2712)
+_BARTEN_MTF_A = (0.424838596301290, 0.572435103936480, 0.000167576239164937, 0.00255872352306433)
+_BARTEN_MTF_B = (0.028, 0.37, 37, 360)
+#: ``DEFAULT_ADM_CSF_LUM`` (``integer_adm.h:119``), cd/m^2.
+_CSF_LUM = 100.0
+
+#: Blended Barten/Watson CSF factors [theta][scale] by (display height, viewing distance)
+#: (``barten_csf_tools.h:130-216``): mode 2 the legacy tables, mode 3 the ``_MAE`` ones.
+#: 2160 at 1.5H reads the 1080/3H table (``:225-227``, ``:255-257``).
+_BLEND = {
+    CSF_MODE_BARTEN_WATSON_BLEND: {
+        (1080, 3.0): ((0.01183, 0.025026, 0.04295, 0.058621), (0.004302, 0.011778, 0.023918, 0.035901)),
+        (1080, 5.0): ((0.004212, 0.014809, 0.029642, 0.047464), (0.000984, 0.005852, 0.0146, 0.027574)),
+        (2160, 3.0): ((0.00226, 0.01183, 0.025026, 0.04295), (0.000479, 0.004302, 0.011778, 0.023918)),
+        (2160, 5.0): ((0.000092, 0.004212, 0.014809, 0.029642), (0.000050, 0.000984, 0.005852, 0.0146)),
+        (720, 3.0): ((0.018715, 0.035637, 0.052798, 0.061509), (0.007999, 0.018396, 0.031851, 0.037718)),
+        (720, 5.0): ((0.010144, 0.022561, 0.040309, 0.05672), (0.003463, 0.010282, 0.021839, 0.034641)),
+        (480, 3.0): ((0.027961, 0.045875, 0.060275, 0.056234), (0.013572, 0.026277, 0.036959, 0.034511)),
+        (480, 5.0): ((0.016781, 0.032822, 0.05032, 0.061594), (0.00691, 0.016545, 0.029917, 0.037777)),
+    },
+    CSF_MODE_BARTEN_WATSON_BLEND_MAE: {
+        (1080, 3.0): ((0.011249, 0.022606, 0.035930, 0.045673), (0.004097, 0.010921, 0.021430, 0.031313)),
+        (1080, 5.0): ((0.004052, 0.013939, 0.026298, 0.038833), (0.000927, 0.005544, 0.013415, 0.024515)),
+        (2160, 3.0): ((0.002166, 0.011249, 0.022606, 0.035930), (0.000447, 0.004097, 0.010921, 0.021430)),
+        (2160, 5.0): ((0.000077, 0.004052, 0.013939, 0.026298), (0.000045, 0.000927, 0.005544, 0.013415)),
+        (720, 3.0): ((0.017329, 0.030870, 0.042134, 0.047410), (0.007509, 0.016707, 0.028072, 0.032722)),
+        (720, 5.0): ((0.009689, 0.020577, 0.034162, 0.044523), (0.003302, 0.009579, 0.019661, 0.030318)),
+        (480, 3.0): ((0.024969, 0.037825, 0.046676, 0.043974), (0.012511, 0.023424, 0.032139, 0.030166)),
+        (480, 5.0): ((0.015665, 0.028766, 0.040612, 0.047483), (0.006514, 0.015107, 0.026476, 0.032776)),
+    },
+}
+_BLEND_VIEWS = tuple(_BLEND[CSF_MODE_BARTEN_WATSON_BLEND]) + ((2160, 1.5),)
+
+
+def _blend_table(mode: int, nvd: float, rdh: int):
+    """The blended CSF table libvmaf's exact-equality chain picks, or None (``-EINVAL``)."""
+    if (rdh, nvd) == (2160, 1.5):
+        rdh, nvd = 1080, 3.0
+    return _BLEND[mode].get((rdh, nvd))
+
 
 class AdmInputError(ValueError):
     """Input that libvmaf's ADM cannot score with a defined result."""
@@ -98,8 +154,31 @@ class AdmConfig:
     noise_weight: float = DEFAULT_NOISE_WEIGHT
     skip_scale0: bool = False
     skip_aim: bool = False
+    csf_mode: int = CSF_MODE_WATSON97
+    csf_scale: float = 1.0
+    csf_diag_scale: float = 1.0
 
     def __post_init__(self):
+        if self.csf_mode not in (CSF_MODE_WATSON97, CSF_MODE_BARTEN, CSF_MODE_BARTEN_WATSON_BLEND,
+                                 CSF_MODE_BARTEN_WATSON_BLEND_MAE):
+            raise ValueError(f"adm_csf_mode must be 0, 1, 2 or 3, got {self.csf_mode}")
+        if self.csf_mode in (CSF_MODE_BARTEN_WATSON_BLEND, CSF_MODE_BARTEN_WATSON_BLEND_MAE) and \
+                _blend_table(self.csf_mode, self.norm_view_dist, self.ref_display_height) is None:
+            # barten_csf_tools.h:218-272 returns -EINVAL as the factor: a negative CSF weight.
+            raise ValueError(
+                f"adm_csf_mode={self.csf_mode} has CSF tables only for (adm_ref_display_height, adm_norm_view_dist) "
+                f"in {sorted(_BLEND_VIEWS)}, got ({self.ref_display_height}, {self.norm_view_dist})")
+        if self.csf_mode == CSF_MODE_BARTEN:
+            # integer_adm.c:1128-1131 and :1233-1236 convert the factors to uint16 (Q21/Q23) and
+            # uint32 (Q32); a factor beyond those ranges is an out-of-range conversion (undefined in C).
+            for scale in range(4):
+                f1, _, f2 = _rfactors(scale, self)
+                limits = (2.0**-5, 2.0**-7) if scale == 0 else (1.0, 1.0)
+                if not (0.0 <= f1 < limits[0] and 0.0 <= f2 < limits[1]):
+                    raise ValueError(
+                        f"adm_csf_mode=1 (Barten) gives scale-{scale} CSF factors {float(f1)}, {float(f2)} that "
+                        "libvmaf's fixed-point conversion cannot hold (undefined in C); lower adm_csf_scale / "
+                        "adm_csf_diag_scale")
         if not 1.0 <= self.enhn_gain_limit <= 100.0:
             raise ValueError(f"adm_enhn_gain_limit must be in [1, 100], got {self.enhn_gain_limit}")
         if self.norm_view_dist * self.ref_display_height < DEFAULT_NORM_VIEW_DIST * DEFAULT_REF_DISPLAY_HEIGHT:
@@ -120,16 +199,67 @@ def _dwt_quant_step(scale: int, theta: int, nvd: float, rdh: int) -> np.float32:
     return _F32(q)
 
 
+def _linear_interpolate(lp, lv, rp, rv, sp) -> np.float32:
+    """``linear_interpolate`` (``barten_csf_tools.h:28-32``), all float."""
+    lp, lv, rp, rv, sp = (_F32(x) for x in (lp, lv, rp, rv, sp))
+    return lv + ((rv - lv) / (rp - lp)) * (sp - lp)
+
+
+def _barten_csf(scale: int, nvd: float, rdh: int, lum: float, csf_scale: float) -> np.float32:
+    """``barten_csf`` (``barten_csf_tools.h:80-128``) with its float/double mix.
+
+    Every ``pow``/``exp``/``log10`` is the C library's double function (Python's ``math``);
+    a float variable rounds its double right-hand side once.
+    """
+    r = _F32(nvd * rdh * math.pi / 180.0)
+    sf = _F32(float(r) / math.pow(2, scale + 1))
+    anchors = [float(_F32(a)) for a in _BARTEN_ANCHORS]
+    clamped = anchors[5] if lum > anchors[5] else (anchors[0] if lum < anchors[0] else lum)  # CLAMP
+    left = right = 0
+    for i in range(5):
+        if anchors[i] <= clamped <= anchors[i + 1]:
+            left, right = i, i + 1
+            break
+    lpos = _F32(math.log10(anchors[left]))
+    rpos = _F32(math.log10(anchors[right]))
+    spos = _F32(math.log10(clamped))
+    p = [_linear_interpolate(lpos, _BARTEN_PARAMS[left][k], rpos, _BARTEN_PARAMS[right][k], spos)
+         for k in range(1, 5)]
+    a = _F32(1.0 + math.pow(float(p[0] * sf), float(p[1])))
+    b = _F32(1.0 / math.pow(1 - math.exp(-math.pow(float(sf / _F32(7)), 2)), float(p[2])))
+    csf = _F32(float(p[3]) / math.pow(float(a * b), 0.5))
+    mtf = _F32(0.0)
+    for ai, bi in zip(_BARTEN_MTF_A, _BARTEN_MTF_B):
+        mtf = _F32(float(mtf) + float(_F32(ai)) * math.exp(float(-_F32(bi) * sf)))
+    lum_f = _F32(lum)  # barten_rod_cone_sens takes a float
+    sa = [_F32(x) for x in _BARTEN_SA]
+    rod = _F32(float(sa[0]) * math.pow(math.pow(float(sa[1] / lum_f), float(sa[2])) + 1, float(-sa[3])))
+    return _F32(float(csf * mtf * rod) * csf_scale)
+
+
 def _rfactors(scale: int, config: AdmConfig) -> tuple[np.float32, np.float32, np.float32]:
-    """CSF factors (h, v, d) = 1 / Q(scale, theta): ``integer_adm.c:1109-1112``."""
-    f1 = _F32(1.0) / _dwt_quant_step(scale, 1, config.norm_view_dist, config.ref_display_height)
-    f2 = _F32(1.0) / _dwt_quant_step(scale, 2, config.norm_view_dist, config.ref_display_height)
+    """CSF factors (h, v, d) of one scale by ``adm_csf_mode`` (``integer_adm.c:1097-1112``).
+
+    Watson 1997 (mode 0): 1 / Q(scale, theta); Barten (1): ``barten_csf`` with the CSF scale
+    (h, v) and diagonal scale (d); blends (2, 3): table values. See specs/integer_adm.md §5.
+    """
+    nvd, rdh = config.norm_view_dist, config.ref_display_height
+    if config.csf_mode == CSF_MODE_BARTEN:
+        f1 = _barten_csf(scale, nvd, rdh, _CSF_LUM, config.csf_scale)
+        f2 = _barten_csf(scale, nvd, rdh, _CSF_LUM, config.csf_diag_scale)
+    elif config.csf_mode in (CSF_MODE_BARTEN_WATSON_BLEND, CSF_MODE_BARTEN_WATSON_BLEND_MAE):
+        table = _blend_table(config.csf_mode, nvd, rdh)
+        f1, f2 = _F32(table[0][scale]), _F32(table[1][scale])
+    else:
+        f1 = _F32(1.0) / _dwt_quant_step(scale, 1, nvd, rdh)
+        f2 = _F32(1.0) / _dwt_quant_step(scale, 2, nvd, rdh)
     return (f1, f1, f2)
 
 
 def _scale0_i_rfactor(config: AdmConfig) -> tuple[int, int, int]:
     """Scale-0 Q21/Q21/Q23 CSF factors (``integer_adm.c:1120-1133``)."""
-    if abs(config.norm_view_dist * config.ref_display_height - 3.0 * 1080) < 1.0e-8:
+    if abs(config.norm_view_dist * config.ref_display_height - 3.0 * 1080) < 1.0e-8 and \
+            config.csf_mode == CSF_MODE_WATSON97:
         return _I_RFACTOR_3H_1080
     rf = _rfactors(0, config)
     return (int(float(rf[0]) * 2.0**21) & 0xFFFF, int(float(rf[1]) * 2.0**21) & 0xFFFF,
@@ -784,10 +914,6 @@ class IntegerAdmExtractor(FeatureExtractor):
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
         super().__init__(width=width, height=height, bitdepth=bitdepth, **options)
         v = self.values
-        if v["adm_csf_mode"] != 0:
-            raise ValueError(
-                f"adm_csf_mode={v['adm_csf_mode']} (Barten / blended CSF) is not implemented; only the default "
-                "Watson 1997 CSF (adm_csf_mode=0) is")
         if v["adm_noise_weight"] == 0.0:
             # den can then reach 0, where libvmaf reports an uninitialised aim.
             raise ValueError("adm_noise_weight=0 is not supported: libvmaf's aim is undefined when den is 0")
@@ -796,7 +922,8 @@ class IntegerAdmExtractor(FeatureExtractor):
         self.config = AdmConfig(
             enhn_gain_limit=v["adm_enhn_gain_limit"], norm_view_dist=v["adm_norm_view_dist"],
             ref_display_height=v["adm_ref_display_height"], noise_weight=v["adm_noise_weight"],
-            skip_scale0=v["adm_skip_scale0"], skip_aim=v["adm_skip_aim"])
+            skip_scale0=v["adm_skip_scale0"], skip_aim=v["adm_skip_aim"], csf_mode=v["adm_csf_mode"],
+            csf_scale=v["adm_csf_scale"], csf_diag_scale=v["adm_csf_diag_scale"])
         names = _ALWAYS + (_DEBUG if v["debug"] else ())
         self._keys = [(feature_key(name, self.feature_params), short) for name, short in names]
 
