@@ -37,7 +37,10 @@ DEFAULT_RUNS = {("odd_161x91_420_8bit", "integer"), ("y4m_texture_90x60_422_10bi
                 ("texture_80x64_422_8bit", "ciede"), ("identical_176x144_420_8bit", "ciede"),
                 ("odd_33x27_444_8bit", "psnr_hvs"),
                 # CAMBI needs a side of 216: the smallest banding case.
-                ("banding_256x144_420_8bit", "cambi")}
+                ("banding_256x144_420_8bit", "cambi"),
+                # VMAF v1: the blended-CSF ADM at an odd size, the HFR motion, SpEED chroma at 12 bits.
+                ("odd_161x91_420_8bit", "adm_v1"), ("odd_161x91_420_8bit", "motion_hfr"),
+                ("texture_192x176_444_12bit", "speed_chroma_v1")}
 
 pytestmark = pytest.mark.skipif(not CASES, reason="golden/manifest.json has no cases")
 

@@ -67,6 +67,15 @@ SIMD_CPUMASKS = (0, 16)
 _INTEGER_DEBUG = {"adm": {"debug": "true"}, "vif": {"debug": "true"}, "motion": {"debug": "true"}}
 _FLOAT_DEBUG = {"float_adm": {"debug": "true"}, "float_vif": {"debug": "true"}, "float_motion": {"debug": "true"}}
 
+#: The ADM options every vmaf_v1.0.16 model passes (model/vmaf_v1.0.16*/*.json).
+_ADM_V1 = {"adm_csf_mode": "2", "adm_dlm_weight": "0.7", "adm_enhn_gain_limit": "1", "adm_noise_weight": "0.02",
+           "adm_min_val": "0.5", "debug": "true"}
+
+
+#: The speed_chroma options every vmaf_v1.0.16 model passes.
+_SPEED_V1 = {"speed_nn_floor": "0.1", "speed_sigma_nn": "0.19", "speed_weight_var_mode": "5", "speed_max_val": "45"}
+
+
 def _model_run(version: str, flags: Sequence[str] = (), debug: bool = True) -> dict:
     """A run of one built-in model (or model collection) with every debug key of its extractors;
     a float model's keys and score take the float tolerance, an integer model's the fixed-point
@@ -148,6 +157,41 @@ RUNS: dict[str, dict] = {
     "cambi_options": {"models": [], "features": [{"name": "cambi", "options": {
         "eotf": "pq", "max_log_contrast": "3", "tvi_threshold": "0.03", "enc_width": "320", "enc_height": "180",
         "enc_bitdepth": "8", "topk": "0.3"}}], "feature_family": "float_strict", "model_family": None},
+    # The integer ADM as the four vmaf_v1.0.16 models configure it (specs/integer_adm.md §7):
+    # blended Barten/Watson CSF (adm_csf_mode 2) at each of their viewing geometries.
+    "adm_v1": {"models": [], "features": [
+        {"name": "adm", "options": {**_ADM_V1, "adm_norm_view_dist": nvd, "adm_ref_display_height": rdh}}
+        for nvd, rdh in (("3", "1080"), ("1.5", "2160"), ("3", "2160"), ("5", "1080"))],
+        "feature_family": "fixed_point", "model_family": None},
+    # The other CSF modes: Barten (1, scaled so that libvmaf's fixed-point factors hold it) and
+    # the corrected blend (3).
+    "adm_csf": {"models": [], "features": [
+        {"name": "adm", "options": {"adm_csf_mode": "1", "adm_csf_scale": "0.01", "adm_csf_diag_scale": "0.005",
+                                    "debug": "true"}},
+        {"name": "adm", "options": {"adm_csf_mode": "3", "adm_norm_view_dist": "5", "debug": "true"}}],
+        "feature_family": "fixed_point", "model_family": None},
+    # VMAF v1 (specs/score.md §3): the eight vmaf_v1.0.16 models, cambi + speed_chroma_uv + adm3 + motion3.
+    **{f"v1_{variant}": {"models": [{"version": f"vmaf_v1.0.16_{variant}", "overloads": {}}],
+                         "feature_family": "float_strict", "model_family": "vmaf"}
+       for variant in ("3d0h", "3d0h_2160", "5d0h", "1d5h_2160", "hfr_3d0h", "hfr_3d0h_2160", "hfr_5d0h",
+                       "hfr_1d5h_2160")},
+    # SpEED chroma (specs/speed.md): its defaults, the options of vmaf_v1.0.16 and those of its
+    # 2160p models (bilinear prescaling by 0.5 and 0.6).
+    "speed_chroma": {"models": [], "features": [{"name": "speed_chroma"}], "feature_family": "float_strict",
+                     "model_family": None},
+    "speed_chroma_v1": {"models": [], "features": [{"name": "speed_chroma", "options": _SPEED_V1}],
+                        "feature_family": "float_strict", "model_family": None},
+    "speed_chroma_prescale": {"models": [], "features": [
+        {"name": "speed_chroma", "options": {**_SPEED_V1, "speed_prescale": scale, "speed_prescale_method": "bilinear"}}
+        for scale in ("0.5", "0.6")], "feature_family": "float_strict", "model_family": None},
+    # The integer motion as vmaf_v1.0.16 (motion_max_val 18) and its HFR models (five-frame
+    # window, moving average) configure it.
+    "motion_v1": {"models": [], "features": [{"name": "motion", "options": {"motion_max_val": "18",
+                                                                            "debug": "true"}}],
+                  "feature_family": "fixed_point", "model_family": None},
+    "motion_hfr": {"models": [], "features": [{"name": "motion", "options": {
+        "motion_max_val": "18", "motion_five_frame_window": "true", "motion_moving_average": "true",
+        "debug": "true"}}], "feature_family": "fixed_point", "model_family": None},
 }
 
 #: Tolerance per key family: a value passes when ``|got - expected| <= atol + rtol*|expected|``.
@@ -666,6 +710,36 @@ CAMBI_RUNS = {
     **{f"src01_576x324_420_{depth}bit": ("cambi", "cambi_full_ref", "cambi_source_size") for depth in (10, 12, 16)},
 }
 for _case_id, _runs in CAMBI_RUNS.items():
+    FEATURE_RUNS[_case_id] = FEATURE_RUNS.get(_case_id, ()) + _runs
+#: VMAF v1's integer ADM and motion options: real content at 8 and 10 bits (src01, sparks,
+#: x264 blue_sky, one 1080p dark_scene frame), an odd size and 16 bits.
+V1_RUNS = {
+    "src01_q160x90_420_8bit": ("adm_v1", "motion_v1", "motion_hfr"),
+    "sparks_480x270_420_10bit": ("adm_v1", "adm_csf", "motion_v1", "motion_hfr"),
+    "x264_blue_sky_640x360_420_8bit": ("adm_v1", "motion_v1", "motion_hfr"),
+    "dark_scene_1920x1080_420_8bit": ("adm_v1",),
+    "odd_161x91_420_8bit": ("adm_v1", "adm_csf", "motion_hfr"),
+    "texture_96x72_420_16bit": ("adm_v1", "motion_v1"),
+}
+#: SpEED chroma: chroma planes of at least 80 samples a side (a 5x5 block after decimation by 16).
+SPEED_RUNS = {
+    "sparks_480x270_420_10bit": ("speed_chroma", "speed_chroma_v1"),
+    "x264_blue_sky_640x360_420_8bit": ("speed_chroma", "speed_chroma_v1", "speed_chroma_prescale"),
+    "dark_scene_1920x1080_420_8bit": ("speed_chroma", "speed_chroma_v1", "speed_chroma_prescale"),
+    "texture_192x176_444_12bit": ("speed_chroma_v1",),
+    **{f"src01_576x324_420_{depth}bit": ("speed_chroma_v1",) for depth in (10, 12, 16)},
+}
+_V1_MODEL_RUNS = ("v1_3d0h", "v1_3d0h_2160", "v1_5d0h", "v1_1d5h_2160", "v1_hfr_3d0h", "v1_hfr_3d0h_2160",
+                  "v1_hfr_5d0h", "v1_hfr_1d5h_2160")
+#: The vmaf_v1.0.16 models: cambi needs a side of 216 and speed_chroma 80-sample chroma planes
+#: (160 at the 2160p models' prescale of 0.5 / 0.6), so the larger real-content cases.
+SPEED_RUNS["x264_blue_sky_640x360_420_8bit"] += _V1_MODEL_RUNS
+SPEED_RUNS["dark_scene_1920x1080_420_8bit"] += _V1_MODEL_RUNS
+for _depth in (10, 12, 16):  # the 12- and 16-bit cases must equal the 10-bit one (equivalent_to)
+    SPEED_RUNS[f"src01_576x324_420_{_depth}bit"] += ("v1_3d0h", "v1_hfr_3d0h", "v1_5d0h")
+for _case_id, _runs in SPEED_RUNS.items():
+    V1_RUNS[_case_id] = V1_RUNS.get(_case_id, ()) + _runs
+for _case_id, _runs in V1_RUNS.items():
     FEATURE_RUNS[_case_id] = FEATURE_RUNS.get(_case_id, ()) + _runs
 for _case in CASES:
     _case.runs = tuple(_case.runs) + FEATURE_RUNS.get(_case.id, ())
