@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from vmafref.tolerances import within
+
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 MANIFEST = json.loads((GOLDEN / "manifest.json").read_text()) if (GOLDEN / "manifest.json").exists() else {"cases": []}
 CASES = MANIFEST["cases"]
@@ -80,12 +82,7 @@ def _score_run(case: dict, run: dict, reference: Path, distorted: Path):
                  pixel_format=case["pixel_format"], bitdepth=case["bitdepth"], models=models, features=features)
 
 
-def _within(expected: float, got: float, limit: dict) -> bool:
-    if math.isnan(expected) or math.isnan(got):
-        return math.isnan(expected) and math.isnan(got)
-    if math.isinf(expected) or math.isinf(got):
-        return expected == got
-    return abs(got - expected) <= limit["atol"] + limit["rtol"] * abs(expected)
+_within = within  # the one tolerance rule (vmafref.tolerances), shared with `vmafref conformance`
 
 
 def _table(rows: list[tuple]) -> str:

@@ -194,19 +194,8 @@ RUNS: dict[str, dict] = {
         "debug": "true"}}], "feature_family": "fixed_point", "model_family": None},
 }
 
-#: Tolerance per key family: a value passes when ``|got - expected| <= atol + rtol*|expected|``.
-#: ``goal`` is the target the float path aims at; ``limit`` is what the tests enforce.
-TOLERANCES: dict[str, dict] = {
-    "fixed_point": {"limit": {"rtol": 0.0, "atol": 0.0},
-                    "why": "the fixed-point path is integer arithmetic: bit-exact"},
-    "vmaf": {"limit": {"rtol": 1e-9, "atol": 0.0},
-             "why": "model score from bit-exact features; the SVM sums in double"},
-    "float": {"limit": {"rtol": 1e-5, "atol": 1e-6}, "goal": {"rtol": 1e-6, "atol": 1e-7},
-              "why": "libvmaf's float path accumulates in float32 in its own order"},
-    "float_strict": {"limit": {"rtol": 1e-6, "atol": 1e-7},
-                     "why": "float features whose float32 order vmafref follows step for step (specs/float_psnr.md, "
-                            "float_moment.md, float_ansnr.md); measured: identical doubles"},
-}
+#: Tolerance per key family (one table for the goldens and ``vmafref conformance``).
+from vmafref.tolerances import TOLERANCES  # noqa: E402
 
 
 # --------------------------------------------------------------------------- clip formats

@@ -1,6 +1,6 @@
 """The tolerance rules vmafref is held to against libvmaf: the goldens' table
 (``tools/make_golden.py`` writes it into ``golden/manifest.json``, ``tests/test_golden.py``
-applies it; ``tests/test_conformance.py`` holds the two tables equal) and the rule
+applies it, through :func:`within`) and the rule
 ``vmafref conformance`` applies (specs/conformance.md §3).
 
 A value passes when ``|got - expected| <= atol + rtol * |expected|``; NaN matches NaN and an
