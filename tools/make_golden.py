@@ -194,6 +194,21 @@ RUNS: dict[str, dict] = {
         "debug": "true"}}], "feature_family": "fixed_point", "model_family": None},
 }
 
+#: The integer motion and VIF on their own (one extractor per context), with the options the
+#: ``vif_motion_*`` cases exercise.
+_MOTION_OPTIONS = {
+    "motion": {},
+    "motion_five_frame": {"motion_five_frame_window": "true"},
+    "motion_moving_average": {"motion_moving_average": "true"},
+    "motion_five_frame_average": {"motion_five_frame_window": "true", "motion_moving_average": "true"},
+    "motion_blend": {"motion_blend_factor": "0.5", "motion_blend_offset": "3"},
+    "motion_fps_max": {"motion_fps_weight": "1.7", "motion_max_val": "20.5"},
+    "motion_force_zero": {"motion_force_zero": "true"},
+}
+for _run_id, _options in _MOTION_OPTIONS.items():
+    RUNS[_run_id] = {"models": [], "features": [{"name": "motion", "options": {"debug": "true", **_options}}],
+                     "feature_family": "fixed_point", "model_family": None}
+
 #: Tolerance per key family (one table for the goldens and ``vmafref conformance``).
 from vmafref.tolerances import TOLERANCES  # noqa: E402
 
@@ -383,6 +398,84 @@ def synthetic_banding(*, seed: int, width: int, height: int, frames: int, pixel_
         banded = np.round(ramp / step) * step
         distorteds.append([np.clip(banded, 0, top).astype(dtype)] + [c.copy() for c in chroma])
     return references, distorteds
+
+
+def _box_blur(plane: np.ndarray, radius: int) -> np.ndarray:
+    """Separable box blur with edge clamping (only to make smooth test texture)."""
+    out = plane
+    for axis in (0, 1):
+        padded = np.pad(out, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)], mode="edge")
+        csum = np.cumsum(padded, axis=axis, dtype=np.float64)
+        csum = np.concatenate([np.zeros_like(np.take(csum, [0], axis=axis)), csum], axis=axis)
+        size = 2 * radius + 1
+        out = (np.take(csum, np.arange(size, size + out.shape[axis]), axis=axis)
+               - np.take(csum, np.arange(0, out.shape[axis]), axis=axis)) / size
+    return out
+
+
+def _multiscale_texture(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """Smooth multi-scale texture in [0, 1] with a gradient and a few edges."""
+    acc = np.zeros((height, width))
+    for radius, weight in ((0, 0.15), (1, 0.3), (3, 0.35), (6, 0.4)):
+        acc += weight * _box_blur(rng.standard_normal((height, width)), radius) * (2 * radius + 1) ** 0.5
+    yy, xx = np.mgrid[0:height, 0:width]
+    acc += 0.8 * (xx / width) - 0.5 * (yy / height)
+    acc[: height // 3, width // 2:] += 1.0  # an edge
+    acc -= acc.min()
+    return acc / max(acc.max(), 1e-9)
+
+
+def feature_luma_pair(kind: str, width: int, height: int, bitdepth: int, frames: int, seed: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Luma clips ``(frames, height, width)`` for the integer VIF and motion cases: a smooth
+    multi-scale texture moving 3 px right and 2 px down per frame (``static``: not moving);
+    the distorted frame is a blur plus noise (``natural``, ``static``), the reference itself
+    (``identical``), a sharpened copy (``sharpened``), flat levels (``flat``), near-black
+    texture with noise (``dark``) or random full-scale blocks flipping every frame (``extreme``)."""
+    rng = np.random.default_rng(seed)
+    peak = (1 << bitdepth) - 1
+    dtype = np.uint8 if bitdepth == 8 else np.uint16
+    big = _multiscale_texture(rng, height + 2 * frames + 8, width + 3 * frames + 8)
+    refs, diss = [], []
+    for f in range(frames):
+        if kind == "static":
+            window = big[4: 4 + height, 4: 4 + width]
+        else:
+            window = big[4 + 2 * f: 4 + 2 * f + height, 4 + 3 * f: 4 + 3 * f + width]
+        if kind == "flat":
+            ref = np.full((height, width), 0.3 + 0.1 * f)
+            dis = np.full((height, width), 0.32 + 0.1 * f)
+        elif kind == "dark":
+            ref = 0.012 * window + 0.004 * rng.random((height, width))
+            dis = ref + 0.004 * rng.standard_normal((height, width))
+        elif kind == "extreme":
+            cells = rng.integers(0, 2, size=(height // 4 + 1, width // 4 + 1))
+            ref = np.kron(cells, np.ones((4, 4)))[:height, :width]
+            if f % 2:
+                ref = 1.0 - ref
+            noise = rng.integers(0, 2, size=(height, width)).astype(np.float64)
+            dis = np.where(rng.random((height, width)) < 0.25, noise, ref)
+        elif kind == "sharpened":
+            ref = window
+            dis = ref + 1.5 * (ref - _box_blur(ref, 1))
+        else:  # natural, identical, static
+            ref = window
+            dis = 0.85 * _box_blur(ref, 1) + 0.15 * ref + 0.02 * rng.standard_normal((height, width))
+        if kind == "identical":
+            dis = ref
+        refs.append(np.clip(np.rint(ref * peak), 0, peak).astype(dtype))
+        diss.append(np.clip(np.rint(dis * peak), 0, peak).astype(dtype))
+    return np.stack(refs), np.stack(diss)
+
+
+def synthetic_feature_clip(*, kind: str, width: int, height: int, frames: int, seed: int, pixel_format: str,
+                           bitdepth: int) -> tuple[list, list]:
+    """:func:`feature_luma_pair` as 4:4:4 clips with mid-grey chroma."""
+    reference, distorted = feature_luma_pair(kind, width, height, bitdepth, frames, seed)
+    ch, cw = chroma_shape(width, height, pixel_format)
+    grey = [np.full((ch, cw), 1 << (bitdepth - 1), sample_dtype(bitdepth)) for _ in range(2)] if ch else []
+    return ([[luma] + [plane.copy() for plane in grey] for luma in reference],
+            [[luma] + [plane.copy() for plane in grey] for luma in distorted])
 
 
 # --------------------------------------------------------------------------- real clips
@@ -643,6 +736,60 @@ CASES: list[Case] = [
                        "dark_scene_case/dark_scene_1920x1080_420p_dis.yuv", width=1920, height=1080,
                        pixel_format="420", bitdepth=8, frames=1, runs=()),
 ]
+
+
+#: The integer VIF and motion sweep (specs/integer_vif.md §8, specs/integer_motion.md §7): bit
+#: depths 8-16, odd and minimum sizes, identical, flat, near-black, full-scale and static
+#: content, and the extractors' options; 4:4:4 with mid-grey chroma (libvmaf's raw reader fails
+#: on odd-size 4:2:0). name -> clip parameters, motion run, VIF options.
+VIF_MOTION_CASES: dict[str, dict] = {
+    "natural_8bit_64x48": dict(kind="natural", width=64, height=48, bitdepth=8, frames=5, seed=1),
+    "natural_10bit_57x41": dict(kind="natural", width=57, height=41, bitdepth=10, frames=4, seed=2),
+    "natural_12bit_48x37": dict(kind="natural", width=48, height=37, bitdepth=12, frames=4, seed=3),
+    "natural_16bit_40x33": dict(kind="natural", width=40, height=33, bitdepth=16, frames=4, seed=4),
+    "natural_10bit_35x50": dict(kind="natural", width=35, height=50, bitdepth=10, frames=3, seed=5),
+    "odd_8bit_83x61": dict(kind="natural", width=83, height=61, bitdepth=8, frames=4, seed=6),
+    "min_8bit_16x16": dict(kind="natural", width=16, height=16, bitdepth=8, frames=4, seed=7),
+    "min_10bit_17x16": dict(kind="natural", width=17, height=16, bitdepth=10, frames=3, seed=8),
+    "min_8bit_16x23": dict(kind="natural", width=16, height=23, bitdepth=8, frames=3, seed=9),
+    "identical_8bit_48x40": dict(kind="identical", width=48, height=40, bitdepth=8, frames=3, seed=10),
+    "identical_12bit_40x32": dict(kind="identical", width=40, height=32, bitdepth=12, frames=3, seed=11),
+    "flat_8bit_32x32": dict(kind="flat", width=32, height=32, bitdepth=8, frames=3, seed=12),
+    "flat_10bit_33x31": dict(kind="flat", width=33, height=31, bitdepth=10, frames=3, seed=13),
+    "dark_8bit_64x36": dict(kind="dark", width=64, height=36, bitdepth=8, frames=4, seed=14),
+    "dark_16bit_48x32": dict(kind="dark", width=48, height=32, bitdepth=16, frames=3, seed=15),
+    "extreme_8bit_48x40": dict(kind="extreme", width=48, height=40, bitdepth=8, frames=4, seed=16),
+    "extreme_16bit_48x40": dict(kind="extreme", width=48, height=40, bitdepth=16, frames=4, seed=17),
+    "extreme_10bit_37x29": dict(kind="extreme", width=37, height=29, bitdepth=10, frames=4, seed=18),
+    "static_8bit_40x30": dict(kind="static", width=40, height=30, bitdepth=8, frames=4, seed=19),
+    "static_10bit_40x30": dict(kind="static", width=40, height=30, bitdepth=10, frames=3, seed=20),
+    "sharpened_8bit_64x48_egl1": dict(kind="sharpened", width=64, height=48, bitdepth=8, frames=3, seed=21),
+    "sharpened_10bit_48x40_egl1_5": dict(kind="sharpened", width=48, height=40, bitdepth=10, frames=3, seed=22),
+    "skip_scale0_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=3, seed=23),
+    "five_frame_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=7, seed=24,
+                                  motion="motion_five_frame"),
+    "five_frame_short_8bit_32x24": dict(kind="natural", width=32, height=24, bitdepth=8, frames=3, seed=25,
+                                        motion="motion_five_frame"),
+    "moving_average_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=6, seed=26,
+                                      motion="motion_moving_average"),
+    "five_frame_average_10bit_40x30": dict(kind="natural", width=40, height=30, bitdepth=10, frames=6, seed=27,
+                                           motion="motion_five_frame_average"),
+    "blend_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=5, seed=28,
+                             motion="motion_blend"),
+    "fps_max_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=6, seed=29,
+                               motion="motion_fps_max"),
+    "force_zero_8bit_32x32": dict(kind="natural", width=32, height=32, bitdepth=8, frames=3, seed=30,
+                                  motion="motion_force_zero"),
+    "single_frame_8bit_32x32": dict(kind="natural", width=32, height=32, bitdepth=8, frames=1, seed=31),
+    "two_frames_12bit_24x20": dict(kind="natural", width=24, height=20, bitdepth=12, frames=2, seed=32),
+}
+CASES += [
+    synthetic_case(f"vif_motion_{name}", f"integer VIF/motion sweep: {spec['kind']} {spec['width']}x{spec['height']} "
+                   f"{spec['bitdepth']}-bit, {spec['frames']} frame(s)", synthetic_feature_clip,
+                   kind=spec["kind"], width=spec["width"], height=spec["height"], frames=spec["frames"],
+                   seed=spec["seed"], pixel_format="444", bitdepth=spec["bitdepth"],
+                   runs=(spec.get("motion", "motion"),))
+    for name, spec in VIF_MOTION_CASES.items()]
 
 
 #: Runs of the extractors outside the VMAF models, added to the cases named (after their model

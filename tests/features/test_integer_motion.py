@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -20,30 +19,34 @@ from vmafref.features.integer_motion import (
     motion_sad,
 )
 
-DATA = pathlib.Path(__file__).parent / "data"
-_spec = importlib.util.spec_from_file_location("integer_vif_make_expected", DATA / "integer_vif" / "make_expected.py")
-make_expected = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_expected)
-EXPECTED = json.loads((DATA / "integer_motion" / "expected.json").read_text())["cases"]
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
+from golden_runs import case, cases_with_runs, clip_frames, expected_run, golden_run, to_array  # noqa: E402
+
+#: The golden cases with an integer motion run (``vif_motion_*``, tools/make_golden.py):
+#: case id -> the run (``motion`` or one with options).
+EXPECTED = cases_with_runs("vif_motion_", "motion")
 
 _CLIP_KEYS = {"VMAF_integer_feature_motion_sad_score": "VMAF_integer_feature_motion_sad_score",
               "VMAF_integer_feature_motion2_score": "integer_motion2",
               "VMAF_integer_feature_motion3_score": "integer_motion3"}
 
 
-def _options(case: dict) -> dict[str, object]:
-    options: dict[str, object] = {}
-    if case.get("motion"):
-        for item in case["motion"].split(":"):
-            key, value = item.split("=")
-            options[key] = value == "true" if value in ("true", "false") else float(value)
-    return options
+def _options(case_id: str) -> dict[str, object]:
+    """The run's motion options (debug aside) as the extractor takes them."""
+    (feature,) = golden_run(case_id, EXPECTED[case_id])["features"]
+    return {key: value == "true" if value in ("true", "false") else float(value)
+            for key, value in feature["options"].items() if key != "debug"}
 
 
-def _run_extractor(case: dict) -> dict[int, dict[str, float]]:
-    ref, dis = make_expected.make_clip(**case)
-    extractor = IntegerMotionExtractor(width=case["width"], height=case["height"], bitdepth=case["bitdepth"],
-                                       debug=True, **_options(case))
+def _luma(case_id: str) -> tuple[np.ndarray, np.ndarray]:
+    reference, distorted = clip_frames(case_id)
+    return to_array(reference), to_array(distorted)
+
+
+def _run_extractor(case_id: str) -> dict[int, dict[str, float]]:
+    ref, dis = _luma(case_id)
+    extractor = IntegerMotionExtractor(width=ref.shape[2], height=ref.shape[1], bitdepth=_bitdepth(case_id),
+                                       debug=True, **_options(case_id))
     got: dict[int, dict[str, float]] = {}
     for index in range(ref.shape[0]):
         for frame, values in extractor.extract(index, ref[index], dis[index]).items():
@@ -54,33 +57,36 @@ def _run_extractor(case: dict) -> dict[int, dict[str, float]]:
     return got
 
 
-@pytest.mark.parametrize("name", list(EXPECTED))
-def test_extractor_matches_libvmaf_exactly(name):
-    entry = EXPECTED[name]
-    got = _run_extractor(entry["case"])
-    assert sorted(got) == list(range(len(entry["frames"])))
-    for index, expected in enumerate(entry["frames"]):
+def _bitdepth(case_id: str) -> int:
+    return case(case_id)["bitdepth"]
+
+
+@pytest.mark.parametrize("case_id", list(EXPECTED))
+def test_extractor_matches_libvmaf_exactly(case_id):
+    frames = expected_run(case_id, EXPECTED[case_id])["frames"]
+    got = _run_extractor(case_id)
+    assert sorted(got) == list(range(len(frames)))
+    for index, expected in enumerate(frames):
         assert set(got[index]) == set(expected), f"frame {index}: keys {sorted(got[index])} vs {sorted(expected)}"
         mismatches = {k: (got[index][k], v) for k, v in expected.items() if got[index][k] != v}
         assert not mismatches, f"frame {index}: {mismatches}"
 
 
-@pytest.mark.parametrize("name", list(EXPECTED))
-def test_clip_function_matches_libvmaf_exactly(name):
-    entry = EXPECTED[name]
-    case = entry["case"]
-    ref, _ = make_expected.make_clip(**case)
-    result = clip_motion(ref, bitdepth=case["bitdepth"], **_options(case))
+@pytest.mark.parametrize("case_id", list(EXPECTED))
+def test_clip_function_matches_libvmaf_exactly(case_id):
+    frames = expected_run(case_id, EXPECTED[case_id])["frames"]
+    ref, _ = _luma(case_id)
+    result = clip_motion(ref, bitdepth=_bitdepth(case_id), **_options(case_id))
     for ours, prefix in _CLIP_KEYS.items():
-        key = next(k for k in entry["frames"][0] if k.startswith(prefix))
-        expected = [frame[key] for frame in entry["frames"]]
+        key = next(k for k in frames[0] if k.startswith(prefix))
+        expected = [frame[key] for frame in frames]
         assert np.asarray(result[ours]).tolist() == expected, ours
 
 
 def test_batch_never_mixes_clips():
-    case = EXPECTED["natural_8bit_64x48"]["case"]
-    first, _ = make_expected.make_clip(**case)
-    second, _ = make_expected.make_clip(**{**case, "seed": case["seed"] + 100})
+    # Two different 48x32 8-bit clips of the same length.
+    first = _luma("vif_motion_blend_8bit_48x32")[0]
+    second = _luma("vif_motion_fps_max_8bit_48x32")[0][:first.shape[0]]
     batched = batch_motion(np.stack([first, second]), bitdepth=8)
     for position, clip in enumerate((first, second)):
         alone = clip_motion(clip, bitdepth=8)
@@ -131,9 +137,9 @@ def test_extremes_do_not_overflow():
 
 @pytest.mark.slow
 def test_eager_equals_jit():
-    case = EXPECTED["five_frame_average_10bit_40x30"]["case"]
-    ref, _ = make_expected.make_clip(**case)
-    options = _options(case)
+    case_id = "vif_motion_five_frame_average_10bit_40x30"
+    ref, _ = _luma(case_id)
+    options = _options(case_id)
     jitted = clip_motion(ref, bitdepth=10, **options)
     eager = clip_motion(ref, bitdepth=10, jit=False, **options)
     for key in jitted:

@@ -20,7 +20,8 @@ GOLDEN = ROOT / "golden"
 sys.path.insert(0, str(ROOT / "tools"))
 from make_golden import read_frames  # noqa: E402
 
-__all__ = ["GOLDEN", "case", "clip_frames", "expected_run", "run_extractor", "worst_difference"]
+__all__ = ["GOLDEN", "case", "cases_with_runs", "clip_frames", "expected_run", "golden_run", "run_extractor",
+           "worst_difference"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -31,6 +32,22 @@ def _manifest() -> dict:
 def case(case_id: str) -> dict:
     """The manifest entry of a golden case."""
     return _manifest()[case_id]
+
+
+def golden_run(case_id: str, run_id: str) -> dict:
+    """The manifest entry of one run of a case (its features and options, its families)."""
+    return next(run for run in case(case_id)["runs"] if run["id"] == run_id)
+
+
+def cases_with_runs(prefix: str, run_prefix: str) -> dict[str, str]:
+    """``case id -> run id`` for the cases whose id starts with ``prefix``, each with the one run
+    whose id starts with ``run_prefix``."""
+    out = {}
+    for case_id, entry in _manifest().items():
+        if case_id.startswith(prefix):
+            (run_id,) = [run["id"] for run in entry["runs"] if run["id"].startswith(run_prefix)]
+            out[case_id] = run_id
+    return out
 
 
 @functools.lru_cache(maxsize=None)

@@ -14,9 +14,9 @@ libvmaf's raw reader crashes on odd sizes in 4:2:0), and scored with::
          --feature vif=debug=true[:OPTIONS] --feature motion=debug=true[:OPTIONS] \
          --json -o out.json
 
-The per-frame ``integer_vif*`` values go to ``integer_vif/expected.json`` and the
-``VMAF_integer_feature_motion_sad_score`` / ``integer_motion*`` values to
-``../integer_motion/expected.json``. The tests import :func:`make_clip` and
+The per-frame ``integer_vif*`` values go to ``integer_vif/expected.json`` (the motion values
+of the same clips are the golden cases ``vif_motion_*``, written by ``tools/make_golden.py``).
+The tests import :func:`make_clip` and
 :data:`CASES` from this file, so they see exactly the frames libvmaf saw.
 """
 
@@ -32,7 +32,6 @@ import numpy as np
 
 HERE = pathlib.Path(__file__).resolve().parent
 VIF_JSON = HERE / "expected.json"
-MOTION_JSON = HERE.parent / "integer_motion" / "expected.json"
 
 LIBVMAF_COMMIT = "f85a8536"
 
@@ -177,19 +176,13 @@ def main() -> None:
     parser.add_argument("--vmaf", required=True, help="libvmaf command-line tool (full-precision output)")
     args = parser.parse_args()
     vif_out: dict[str, object] = {"libvmaf_commit": LIBVMAF_COMMIT, "cases": {}}
-    motion_out: dict[str, object] = {"libvmaf_commit": LIBVMAF_COMMIT, "cases": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for name, case in CASES.items():
             frames = run_case(args.vmaf, name, case, pathlib.Path(tmp))
             vif_frames = [{k: v for k, v in m.items() if k.startswith(("integer_vif", "VMAF_integer_feature_vif"))}
                           for m in frames]
-            motion_frames = [{k: v for k, v in m.items()
-                              if k.startswith(("integer_motion", "VMAF_integer_feature_motion"))} for m in frames]
             vif_out["cases"][name] = {"case": case, "frames": vif_frames}
-            motion_out["cases"][name] = {"case": case, "frames": motion_frames}
     VIF_JSON.write_text(json.dumps(vif_out, indent=1) + "\n")
-    MOTION_JSON.parent.mkdir(parents=True, exist_ok=True)
-    MOTION_JSON.write_text(json.dumps(motion_out, indent=1) + "\n")
 
 
 if __name__ == "__main__":
