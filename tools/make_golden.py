@@ -194,7 +194,7 @@ RUNS: dict[str, dict] = {
         "debug": "true"}}], "feature_family": "fixed_point", "model_family": None},
 }
 
-#: The integer motion and VIF on their own (one extractor per context), with the options the
+#: The integer motion and VIF, one extractor per context, with the options the
 #: ``vif_motion_*`` cases exercise.
 _MOTION_OPTIONS = {
     "motion": {},
@@ -205,9 +205,16 @@ _MOTION_OPTIONS = {
     "motion_fps_max": {"motion_fps_weight": "1.7", "motion_max_val": "20.5"},
     "motion_force_zero": {"motion_force_zero": "true"},
 }
-for _run_id, _options in _MOTION_OPTIONS.items():
-    RUNS[_run_id] = {"models": [], "features": [{"name": "motion", "options": {"debug": "true", **_options}}],
-                     "feature_family": "fixed_point", "model_family": None}
+_VIF_OPTIONS = {
+    "vif": {},
+    "vif_egl_1": {"vif_enhn_gain_limit": "1.0"},
+    "vif_egl_1_5": {"vif_enhn_gain_limit": "1.5"},
+    "vif_skip_scale0": {"vif_skip_scale0": "true"},
+}
+for _name, _table in (("motion", _MOTION_OPTIONS), ("vif", _VIF_OPTIONS)):
+    for _run_id, _options in _table.items():
+        RUNS[_run_id] = {"models": [], "features": [{"name": _name, "options": {"debug": "true", **_options}}],
+                         "feature_family": "fixed_point", "model_family": None}
 
 #: Tolerance per key family (one table for the goldens and ``vmafref conformance``).
 from vmafref.tolerances import TOLERANCES  # noqa: E402
@@ -741,7 +748,7 @@ CASES: list[Case] = [
 #: The integer VIF and motion sweep (specs/integer_vif.md §8, specs/integer_motion.md §7): bit
 #: depths 8-16, odd and minimum sizes, identical, flat, near-black, full-scale and static
 #: content, and the extractors' options; 4:4:4 with mid-grey chroma (libvmaf's raw reader fails
-#: on odd-size 4:2:0). name -> clip parameters, motion run, VIF options.
+#: on odd-size 4:2:0). name -> clip parameters, motion run, VIF run (default ``motion``, ``vif``).
 VIF_MOTION_CASES: dict[str, dict] = {
     "natural_8bit_64x48": dict(kind="natural", width=64, height=48, bitdepth=8, frames=5, seed=1),
     "natural_10bit_57x41": dict(kind="natural", width=57, height=41, bitdepth=10, frames=4, seed=2),
@@ -763,9 +770,12 @@ VIF_MOTION_CASES: dict[str, dict] = {
     "extreme_10bit_37x29": dict(kind="extreme", width=37, height=29, bitdepth=10, frames=4, seed=18),
     "static_8bit_40x30": dict(kind="static", width=40, height=30, bitdepth=8, frames=4, seed=19),
     "static_10bit_40x30": dict(kind="static", width=40, height=30, bitdepth=10, frames=3, seed=20),
-    "sharpened_8bit_64x48_egl1": dict(kind="sharpened", width=64, height=48, bitdepth=8, frames=3, seed=21),
-    "sharpened_10bit_48x40_egl1_5": dict(kind="sharpened", width=48, height=40, bitdepth=10, frames=3, seed=22),
-    "skip_scale0_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=3, seed=23),
+    "sharpened_8bit_64x48_egl1": dict(kind="sharpened", width=64, height=48, bitdepth=8, frames=3, seed=21,
+                                      vif="vif_egl_1"),
+    "sharpened_10bit_48x40_egl1_5": dict(kind="sharpened", width=48, height=40, bitdepth=10, frames=3, seed=22,
+                                         vif="vif_egl_1_5"),
+    "skip_scale0_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=3, seed=23,
+                                   vif="vif_skip_scale0"),
     "five_frame_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=7, seed=24,
                                   motion="motion_five_frame"),
     "five_frame_short_8bit_32x24": dict(kind="natural", width=32, height=24, bitdepth=8, frames=3, seed=25,
@@ -788,7 +798,7 @@ CASES += [
                    f"{spec['bitdepth']}-bit, {spec['frames']} frame(s)", synthetic_feature_clip,
                    kind=spec["kind"], width=spec["width"], height=spec["height"], frames=spec["frames"],
                    seed=spec["seed"], pixel_format="444", bitdepth=spec["bitdepth"],
-                   runs=(spec.get("motion", "motion"),))
+                   runs=(spec.get("motion", "motion"), spec.get("vif", "vif")))
     for name, spec in VIF_MOTION_CASES.items()]
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import importlib.util
-import json
 import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -23,55 +22,64 @@ from vmafref.features.integer_vif import (
     vif_scale_scores,
 )
 
-DATA = pathlib.Path(__file__).parent / "data" / "integer_vif"
-_spec = importlib.util.spec_from_file_location("integer_vif_make_expected", DATA / "make_expected.py")
-make_expected = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_expected)
-EXPECTED = json.loads((DATA / "expected.json").read_text())["cases"]
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
+from golden_runs import case, cases_with_runs, clip_frames, expected_run, golden_run, to_array  # noqa: E402
+
+#: The golden cases with an integer VIF run (``vif_motion_*``, tools/make_golden.py):
+#: case id -> the run (``vif`` or one with options).
+EXPECTED = cases_with_runs("vif_motion_", "vif")
 
 #: One case per code path, run by default; the rest of the sweep is marked slow
 #: (each new plane size costs an XLA compilation of several seconds).
-FAST_CASES = {
+FAST_CASES = {f"vif_motion_{name}" for name in (
     "natural_8bit_64x48", "natural_10bit_57x41", "natural_12bit_48x37", "natural_16bit_40x33",
-    "min_8bit_16x16", "sharpened_8bit_64x48_egl1", "skip_scale0_8bit_48x32",
-}
+    "min_8bit_16x16", "sharpened_8bit_64x48_egl1", "skip_scale0_8bit_48x32")}
+
+#: libvmaf's order of the debug keys (its output, before option suffixes).
+DEBUG_KEY_ORDER = ["integer_vif_scale0", "integer_vif_scale1", "integer_vif_scale2", "integer_vif_scale3",
+                   "integer_vif", "integer_vif_num", "integer_vif_den", "integer_vif_num_scale0",
+                   "integer_vif_den_scale0", "integer_vif_num_scale1", "integer_vif_den_scale1",
+                   "integer_vif_num_scale2", "integer_vif_den_scale2", "integer_vif_num_scale3",
+                   "integer_vif_den_scale3"]
+_SUFFIX = {"vif": "", "vif_egl_1": "_egl_1", "vif_egl_1_5": "_egl_1.5", "vif_skip_scale0": "_ssclz"}
 
 
-def _options(case: dict) -> dict[str, str]:
-    options = {}
-    if case.get("vif"):
-        for item in case["vif"].split(":"):
-            key, value = item.split("=")
-            options[key] = value
-    return options
+def _options(case_id: str) -> dict[str, str]:
+    """The run's VIF options (debug aside)."""
+    (feature,) = golden_run(case_id, EXPECTED[case_id])["features"]
+    return {key: value for key, value in feature["options"].items() if key != "debug"}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=() if name in FAST_CASES else pytest.mark.slow) for name in EXPECTED])
-def test_extractor_matches_libvmaf_exactly(name):
-    entry = EXPECTED[name]
-    case = entry["case"]
-    ref, dis = make_expected.make_clip(**case)
-    extractor = IntegerVifExtractor(width=case["width"], height=case["height"], bitdepth=case["bitdepth"],
-                                    debug=True, **_options(case))
-    for index, expected in enumerate(entry["frames"]):
+def _luma(case_id: str) -> tuple[np.ndarray, np.ndarray]:
+    reference, distorted = clip_frames(case_id)
+    return to_array(reference), to_array(distorted)
+
+
+@pytest.mark.parametrize("case_id", [
+    pytest.param(case_id, marks=() if case_id in FAST_CASES else pytest.mark.slow) for case_id in EXPECTED])
+def test_extractor_matches_libvmaf_exactly(case_id):
+    entry = case(case_id)
+    ref, dis = _luma(case_id)
+    extractor = IntegerVifExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"],
+                                    debug=True, **_options(case_id))
+    suffix = _SUFFIX[EXPECTED[case_id]]
+    for index, expected in enumerate(expected_run(case_id, EXPECTED[case_id])["frames"]):
         got = extractor.extract(index, ref[index], dis[index])[index]
-        assert list(got) == list(expected), "key names or order differ from libvmaf"
+        assert list(got) == [key + suffix for key in DEBUG_KEY_ORDER], "key names or order differ from libvmaf"
+        assert set(got) == set(expected)
         mismatches = {key: (got[key], value) for key, value in expected.items() if got[key] != value}
         assert not mismatches, f"frame {index}: {mismatches}"
 
 
 def test_non_debug_keys_and_egl_suffix():
-    case = EXPECTED["sharpened_8bit_64x48_egl1"]["case"]
-    ref, dis = make_expected.make_clip(**case)
-    plain = IntegerVifExtractor(width=case["width"], height=case["height"], bitdepth=8, vif_enhn_gain_limit=1.0)
+    ref, dis = _luma("vif_motion_sharpened_8bit_64x48_egl1")
+    plain = IntegerVifExtractor(width=ref.shape[2], height=ref.shape[1], bitdepth=8, vif_enhn_gain_limit=1.0)
     keys = list(plain.extract(0, ref[0], dis[0])[0])
     assert keys == [f"integer_vif_scale{s}_egl_1" for s in range(4)]
 
 
 def test_batched_frames_equal_single_frames():
-    case = EXPECTED["natural_8bit_64x48"]["case"]
-    ref, dis = make_expected.make_clip(**case)
+    ref, dis = _luma("vif_motion_natural_8bit_64x48")
     num_b, den_b = vif_num_den(ref, dis, bitdepth=8)
     for index in range(ref.shape[0]):
         num, den = vif_num_den(ref[index], dis[index], bitdepth=8)
@@ -81,8 +89,7 @@ def test_batched_frames_equal_single_frames():
 
 @pytest.mark.slow
 def test_eager_equals_jit():
-    case = EXPECTED["min_8bit_16x16"]["case"]
-    ref, dis = make_expected.make_clip(**case)
+    ref, dis = _luma("vif_motion_min_8bit_16x16")
     jitted = vif_num_den(ref[1], dis[1], bitdepth=8)
     eager = vif_num_den(ref[1], dis[1], bitdepth=8, jit=False)
     for a, b in zip(jitted, eager):
