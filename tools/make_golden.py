@@ -211,7 +211,20 @@ _VIF_OPTIONS = {
     "vif_egl_1_5": {"vif_enhn_gain_limit": "1.5"},
     "vif_skip_scale0": {"vif_skip_scale0": "true"},
 }
-for _name, _table in (("motion", _MOTION_OPTIONS), ("vif", _VIF_OPTIONS)):
+#: The integer ADM's options, one at a time, on the ``adm_*`` cases.
+_ADM_OPTIONS = {
+    "adm": {},
+    "adm_egl_1": {"adm_enhn_gain_limit": "1.0"},
+    "adm_egl_1_3": {"adm_enhn_gain_limit": "1.3"},
+    "adm_nvd_4": {"adm_norm_view_dist": "4.0"},
+    "adm_rdh_2160": {"adm_ref_display_height": "2160"},
+    "adm_noise_weight": {"adm_noise_weight": "0.5"},
+    "adm_dlm_min": {"adm_dlm_weight": "0.8", "adm_min_val": "0.9"},
+    "adm_skip_scale0": {"adm_skip_scale0": "true"},
+    "adm_skip_aim": {"adm_skip_aim": "true"},
+    "adm_csf_scales": {"adm_csf_scale": "2.0", "adm_csf_diag_scale": "0.5"},
+}
+for _name, _table in (("motion", _MOTION_OPTIONS), ("vif", _VIF_OPTIONS), ("adm", _ADM_OPTIONS)):
     for _run_id, _options in _table.items():
         RUNS[_run_id] = {"models": [], "features": [{"name": _name, "options": {"debug": "true", **_options}}],
                          "feature_family": "fixed_point", "model_family": None}
@@ -483,6 +496,58 @@ def synthetic_feature_clip(*, kind: str, width: int, height: int, frames: int, s
     grey = [np.full((ch, cw), 1 << (bitdepth - 1), sample_dtype(bitdepth)) for _ in range(2)] if ch else []
     return ([[luma] + [plane.copy() for plane in grey] for luma in reference],
             [[luma] + [plane.copy() for plane in grey] for luma in distorted])
+
+
+def _box5(x: np.ndarray) -> np.ndarray:
+    """Integer 5x5 box mean with edge padding (floor division)."""
+    p = np.pad(x, 2, mode="edge")
+    h, w = x.shape
+    total = sum(p[i:i + h, j:j + w] for i in range(5) for j in range(5))
+    return total // 25
+
+
+def adm_luma_pair(kind: str, width: int, height: int, bitdepth: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One reference / distorted luma frame (uint8 for 8-bit, uint16 above) for the integer ADM
+    cases, seeded, integer arithmetic only (every platform makes the same pixels): blocky
+    smooth content with fine noise, and noise, a 2x2 blur, a sharpened copy, the reference
+    itself, or (``flat``, ``black``, ``random``) frames of their own."""
+    rng = np.random.default_rng(seed)
+    maxv = (1 << bitdepth) - 1
+    coarse = rng.integers(0, maxv + 1, size=(height // 8 + 2, width // 8 + 2), dtype=np.int64)
+    ref = _box5(np.repeat(np.repeat(coarse, 8, axis=0), 8, axis=1)[:height, :width])
+    ref = ref + rng.integers(-(maxv // 40), maxv // 40 + 1, size=ref.shape)
+    if kind == "noise":
+        dis = ref + rng.integers(-(maxv // 16), maxv // 16 + 1, size=ref.shape)
+    elif kind == "blur":
+        dis = (ref + np.roll(ref, 1, 0) + np.roll(ref, 1, 1) + np.roll(ref, (1, 1), (0, 1))) // 4
+    elif kind == "sharpen":
+        blur = (ref + np.roll(ref, 1, 0) + np.roll(ref, -1, 0) + np.roll(ref, 1, 1) + np.roll(ref, -1, 1)) // 5
+        dis = ref + (3 * (ref - blur)) // 2
+    elif kind == "identical":
+        dis = ref.copy()
+    elif kind == "flat":
+        ref = np.full((height, width), maxv // 2 + 3, dtype=np.int64)
+        dis = ref + rng.integers(-2, 3, size=ref.shape)
+    elif kind == "black":
+        low = 3 << (bitdepth - 8)
+        ref = rng.integers(0, low, size=(height, width))
+        dis = rng.integers(0, low, size=(height, width))
+    elif kind == "random":
+        ref = rng.integers(0, maxv + 1, size=(height, width))
+        dis = rng.integers(0, maxv + 1, size=(height, width))
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
+    dtype = np.uint8 if bitdepth == 8 else np.uint16
+    return np.clip(ref, 0, maxv).astype(dtype), np.clip(dis, 0, maxv).astype(dtype)
+
+
+def synthetic_adm_frame(*, kind: str, width: int, height: int, seed: int, pixel_format: str,
+                        bitdepth: int) -> tuple[list, list]:
+    """:func:`adm_luma_pair` as one 4:4:4 frame with mid-grey chroma."""
+    reference, distorted = adm_luma_pair(kind, width, height, bitdepth, seed)
+    ch, cw = chroma_shape(width, height, pixel_format)
+    grey = [np.full((ch, cw), 1 << (bitdepth - 1), sample_dtype(bitdepth)) for _ in range(2)] if ch else []
+    return [[reference] + [g.copy() for g in grey]], [[distorted] + [g.copy() for g in grey]]
 
 
 # --------------------------------------------------------------------------- real clips
@@ -800,6 +865,43 @@ CASES += [
                    seed=spec["seed"], pixel_format="444", bitdepth=spec["bitdepth"],
                    runs=(spec.get("motion", "motion"), spec.get("vif", "vif")))
     for name, spec in VIF_MOTION_CASES.items()]
+
+
+#: The integer ADM sweep (specs/integer_adm.md §10): one frame each, 8 to 16 bits, the minimum
+#: size, odd and even sizes, and each option; 4:4:4 with mid-grey chroma. name -> frame
+#: parameters and the ADM run (default ``adm``).
+ADM_CASES: dict[str, dict] = {
+    "noise_8bit_161x91": dict(kind="noise", width=161, height=91, bitdepth=8, seed=1),
+    "sharpen_10bit_161x91": dict(kind="sharpen", width=161, height=91, bitdepth=10, seed=2),
+    "blur_12bit_161x91": dict(kind="blur", width=161, height=91, bitdepth=12, seed=3),
+    "noise_16bit_161x91": dict(kind="noise", width=161, height=91, bitdepth=16, seed=4),
+    "identical_8bit_161x91": dict(kind="identical", width=161, height=91, bitdepth=8, seed=5),
+    "identical_10bit_161x91": dict(kind="identical", width=161, height=91, bitdepth=10, seed=6),
+    "flat_8bit_161x91": dict(kind="flat", width=161, height=91, bitdepth=8, seed=7),
+    "black_8bit_161x91": dict(kind="black", width=161, height=91, bitdepth=8, seed=8),
+    "black_10bit_161x91": dict(kind="black", width=161, height=91, bitdepth=10, seed=9),
+    "random_8bit_161x91": dict(kind="random", width=161, height=91, bitdepth=8, seed=10),
+    "min_8bit_33x33": dict(kind="sharpen", width=33, height=33, bitdepth=8, seed=11),
+    "min_10bit_33x35": dict(kind="noise", width=33, height=35, bitdepth=10, seed=12),
+    "odd_8bit_101x57": dict(kind="sharpen", width=101, height=57, bitdepth=8, seed=13),
+    "even_8bit_160x90": dict(kind="blur", width=160, height=90, bitdepth=8, seed=14),
+    "egl1_8bit_161x91": dict(kind="sharpen", width=161, height=91, bitdepth=8, seed=15, run="adm_egl_1"),
+    "egl1_10bit_161x91": dict(kind="noise", width=161, height=91, bitdepth=10, seed=16, run="adm_egl_1"),
+    "egl1.3_8bit_161x91": dict(kind="sharpen", width=161, height=91, bitdepth=8, seed=17, run="adm_egl_1_3"),
+    "nvd4_8bit_161x91": dict(kind="sharpen", width=161, height=91, bitdepth=8, seed=18, run="adm_nvd_4"),
+    "rdh2160_10bit_161x91": dict(kind="noise", width=161, height=91, bitdepth=10, seed=19, run="adm_rdh_2160"),
+    "nw_8bit_161x91": dict(kind="noise", width=161, height=91, bitdepth=8, seed=20, run="adm_noise_weight"),
+    "dlmw_min_8bit_161x91": dict(kind="sharpen", width=161, height=91, bitdepth=8, seed=21, run="adm_dlm_min"),
+    "ssz_8bit_161x91": dict(kind="sharpen", width=161, height=91, bitdepth=8, seed=22, run="adm_skip_scale0"),
+    "skip_aim_10bit_161x91": dict(kind="noise", width=161, height=91, bitdepth=10, seed=23, run="adm_skip_aim"),
+    "scf_8bit_161x91": dict(kind="noise", width=161, height=91, bitdepth=8, seed=24, run="adm_csf_scales"),
+}
+CASES += [
+    synthetic_case(f"adm_{name.replace('.', '_')}", f"integer ADM sweep: {spec['kind']} {spec['width']}x{spec['height']} "
+                   f"{spec['bitdepth']}-bit, one frame", synthetic_adm_frame, kind=spec["kind"], width=spec["width"],
+                   height=spec["height"], seed=spec["seed"], pixel_format="444", bitdepth=spec["bitdepth"],
+                   runs=(spec.get("run", "adm"),))
+    for name, spec in ADM_CASES.items()]
 
 
 #: Runs of the extractors outside the VMAF models, added to the cases named (after their model

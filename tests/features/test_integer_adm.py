@@ -1,15 +1,13 @@
 """Tests for vmafref.features.integer_adm against libvmaf's fixed-point ADM (bit for bit).
 
-Expected values come from libvmaf's CLI at commit f85a8536 (full precision, C kernels);
-``data/integer_adm/make_expected.py`` makes the inputs and regenerates them.
-See specs/integer_adm.md §10.
+Expected values are the golden cases ``adm_*`` (``golden/``, written by ``tools/make_golden.py``
+from libvmaf f85a8536's C kernels; docs/golden.md). See specs/integer_adm.md §10.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import pathlib
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -28,45 +26,47 @@ from vmafref.features.integer_adm import (
     integer_adm,
 )
 
-DATA = pathlib.Path(__file__).resolve().parent / "data" / "integer_adm"
-_spec = importlib.util.spec_from_file_location("_integer_adm_make_expected", DATA / "make_expected.py")
-make_expected = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_expected)
-EXPECTED = json.loads((DATA / "expected.json").read_text())
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
+from golden_runs import case, cases_with_runs, clip_frames, expected_run, golden_run  # noqa: E402
+from make_golden import adm_luma_pair  # noqa: E402  (the frames' generator, tools/make_golden.py)
+
+#: The golden integer ADM cases: case id -> the run (``adm`` or one with options).
+EXPECTED = cases_with_runs("adm_", "adm")
 
 #: A quick representative subset; the rest is marked slow (each geometry / option set compiles).
-FAST_CASES = {"noise_8bit_161x91", "sharpen_10bit_161x91", "identical_8bit_161x91", "black_8bit_161x91",
-              "min_8bit_33x33", "egl1_8bit_161x91"}
+FAST_CASES = {f"adm_{name}" for name in ("noise_8bit_161x91", "sharpen_10bit_161x91", "identical_8bit_161x91",
+                                         "black_8bit_161x91", "min_8bit_33x33", "egl1_8bit_161x91")}
 
 
 def _case_params():
-    for name in sorted(EXPECTED["cases"]):
-        marks = () if name in FAST_CASES else (pytest.mark.slow,)
-        yield pytest.param(name, id=name, marks=marks)
+    for case_id in sorted(EXPECTED):
+        marks = () if case_id in FAST_CASES else (pytest.mark.slow,)
+        yield pytest.param(case_id, id=case_id, marks=marks)
 
 
-def test_expected_file_matches_cases():
-    assert EXPECTED["libvmaf_commit"] == make_expected.LIBVMAF_COMMIT
-    assert set(EXPECTED["cases"]) == set(make_expected.CASES)
-    for name, case in make_expected.CASES.items():
-        stored = {k: v for k, v in EXPECTED["cases"][name].items() if k != "expected"}
-        assert stored == json.loads(json.dumps(case)), name
+def test_every_case_is_one_frame_of_one_run():
+    assert len(EXPECTED) == 24
+    for case_id, run_id in EXPECTED.items():
+        assert case(case_id)["frame_count"] == 1 and [run["id"] for run in case(case_id)["runs"]] == [run_id]
 
 
-@pytest.mark.parametrize("name", list(_case_params()))
-def test_matches_libvmaf_exactly(name):
-    case = EXPECTED["cases"][name]
-    ref, dis = make_expected.make_pair(case["kind"], case["width"], case["height"], case["bitdepth"], case["seed"])
-    extractor = IntegerAdmExtractor(width=case["width"], height=case["height"], bitdepth=case["bitdepth"],
-                                    debug=True, **case.get("options", {}))
-    got = extractor.extract(0, ref, dis)[0]
-    assert set(got) == set(case["expected"])
-    mismatched = {k: (got[k], v) for k, v in case["expected"].items() if got[k] != v}
+@pytest.mark.parametrize("case_id", list(_case_params()))
+def test_matches_libvmaf_exactly(case_id):
+    entry = case(case_id)
+    (feature,) = golden_run(case_id, EXPECTED[case_id])["features"]
+    options = {key: value for key, value in feature["options"].items() if key != "debug"}
+    (reference,), (distorted,) = clip_frames(case_id)
+    extractor = IntegerAdmExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"],
+                                    debug=True, **options)
+    got = extractor.extract(0, reference[0], distorted[0])[0]
+    (expected,) = expected_run(case_id, EXPECTED[case_id])["frames"]
+    assert set(got) == set(expected)
+    mismatched = {k: (got[k], v) for k, v in expected.items() if got[k] != v}
     assert not mismatched
 
 
 def test_default_keys_without_debug():
-    ref, dis = make_expected.make_pair("noise", 48, 40, 8, 0)
+    ref, dis = adm_luma_pair("noise", 48, 40, 8, 0)
     got = IntegerAdmExtractor(width=48, height=40, bitdepth=8).extract(3, ref, dis)
     assert list(got) == [3]
     assert set(got[3]) == {"integer_adm2", "integer_aim", "integer_adm3", "integer_adm_scale0",
@@ -74,7 +74,7 @@ def test_default_keys_without_debug():
 
 
 def test_feature_param_suffix():
-    ref, dis = make_expected.make_pair("noise", 48, 40, 8, 0)
+    ref, dis = adm_luma_pair("noise", 48, 40, 8, 0)
     got = IntegerAdmExtractor(width=48, height=40, bitdepth=8, adm_enhn_gain_limit="1").extract(0, ref, dis)[0]
     assert "integer_adm2_egl_1" in got and "integer_adm_scale3_egl_1" in got
     got = IntegerAdmExtractor(width=48, height=40, bitdepth=8, adm_skip_aim=True).extract(0, ref, dis)[0]
@@ -87,7 +87,7 @@ def test_registered_under_libvmaf_name():
 
 
 def _pairs(n, width=48, height=40, bitdepth=8):
-    pairs = [make_expected.make_pair("sharpen", width, height, bitdepth, seed) for seed in range(n)]
+    pairs = [adm_luma_pair("sharpen", width, height, bitdepth, seed) for seed in range(n)]
     return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
 
@@ -117,7 +117,7 @@ def test_jit_of_whole_pipeline_equals_eager():
 
 
 def test_integer_adm_equals_extractor():
-    ref, dis = make_expected.make_pair("blur", 48, 40, 8, 4)
+    ref, dis = adm_luma_pair("blur", 48, 40, 8, 4)
     values = integer_adm(ref, dis, 8)
     got = IntegerAdmExtractor(width=48, height=40, bitdepth=8, debug=True).extract(0, ref, dis)[0]
     assert values["adm2"] == got["integer_adm2"] and values["num_scale2"] == got["integer_adm_num_scale2"]
@@ -126,7 +126,7 @@ def test_integer_adm_equals_extractor():
 
 
 def test_identical_pair_scores_one_per_scale():
-    ref, _ = make_expected.make_pair("noise", 48, 40, 8, 1)
+    ref, _ = adm_luma_pair("noise", 48, 40, 8, 1)
     values = integer_adm(ref, ref, 8)
     # Restored == reference bands, so only the hard-coded scale-0 factor differs from den.
     for k in (1, 2, 3):
