@@ -157,7 +157,7 @@ def test_bad_inputs_raise():
 
 @pytest.mark.parametrize("options,match", [
     ({"adm_csf_mode": 1}, "adm_csf_mode"),
-    ({"adm_csf_mode": 3}, "adm_csf_mode"),
+    ({"adm_csf_mode": 4}, "adm_csf_mode"),
     ({"adm_norm_view_dist": 1.0}, "3 \\* 1080"),
     ({"adm_ref_display_height": 720}, "3 \\* 1080"),
     ({"adm_noise_weight": 0.0}, "adm_noise_weight"),
