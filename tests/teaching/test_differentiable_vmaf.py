@@ -41,7 +41,7 @@ def test_features_are_the_float_paths_bit_for_bit(example):
         assert np.asarray(features[name]).tolist() == [frame[name] for frame in result.frames], name
 
 
-@pytest.mark.parametrize("precision", ["float32", "float64"])
+@pytest.mark.parametrize("precision", ["float32", pytest.param("float64", marks=pytest.mark.slow)])
 def test_pooled_score_equals_the_float_path(example, precision):
     ref, dis, result = example
     with x64() if precision == "float64" else _nothing():
@@ -64,6 +64,7 @@ def test_vmaf_v061_svr_on_float_features_equals_the_production_model(example):
     np.testing.assert_allclose(np.asarray(got), expected, rtol=0, atol=TOLERANCE)
 
 
+@pytest.mark.slow  # ~20 s: a second model's full differentiable graph
 def test_neg_model_gain_limits_follow_the_float_path():
     ref, dis = _tiny_clip(7, frames=2)
     result = score(ref, dis, bitdepth=8, models=("vmaf_float_v0.6.1neg",))
@@ -73,6 +74,7 @@ def test_neg_model_gain_limits_follow_the_float_path():
     assert abs(got - result.pooled["vmaf"]["mean"]) <= TOLERANCE
 
 
+@pytest.mark.slow  # ~20 s: the gradient of the whole pooled score
 def test_float32_gradient_of_the_default_mode_is_finite_and_not_zero():
     ref, dis = _tiny_clip(8, frames=2, size=24)
     r = jnp.asarray(ref, jnp.float32)
