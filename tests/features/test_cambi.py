@@ -170,7 +170,7 @@ def test_keys_and_options():
 
 @pytest.mark.parametrize(("geometry", "options", "message"), [
     ((200, 200, 8), {}, "at least 216"),
-    ((256, 144, 8), {"heatmaps_path": "/tmp/x"}, "heatmaps_path"),
+    ((256, 144, 8), {"heatmaps_path": "heatmaps"}, "heatmaps_path"),
     ((256, 144, 8), {"eotf": "hlg"}, "unknown EOTF"),
     ((256, 144, 10), {"full_ref": True, "src_width": 400, "src_height": 225}, "wrong stride"),
     ((256, 144, 8), {"window_size": 10}, ">= 15"),
