@@ -82,9 +82,6 @@ def _score_run(case: dict, run: dict, reference: Path, distorted: Path):
                  pixel_format=case["pixel_format"], bitdepth=case["bitdepth"], models=models, features=features)
 
 
-_within = within  # the one tolerance rule (vmafref.tolerances), shared with `vmafref conformance`
-
-
 def _table(rows: list[tuple]) -> str:
     header = ("key", "frame", "expected", "got", "diff", "allowed")
     cells = [header] + [tuple(str(cell) for cell in row) for row in rows]
@@ -111,7 +108,7 @@ def compare_run(case: dict, run: dict, expected: dict, frames: list, pooled: dic
             problems.append(f"frame {index}: keys missing {missing}, unexpected {extra}")
         for key in sorted(set(want) & set(have)):
             limit = limit_for(key)
-            if not _within(want[key], have[key], limit):
+            if not within(want[key], have[key], limit):
                 allowed = limit["atol"] + limit["rtol"] * abs(want[key])
                 rows.append((key, index, repr(want[key]), repr(have[key]), f"{have[key] - want[key]:.3e}",
                              f"{allowed:.1e}"))
@@ -122,7 +119,7 @@ def compare_run(case: dict, run: dict, expected: dict, frames: list, pooled: dic
         for method in POOLING_METHODS:
             want, have = expected["pooled"][key][method], pooled[key].get(method, math.nan)
             limit = limit_for(key)
-            if not _within(want, have, limit):
+            if not within(want, have, limit):
                 allowed = limit["atol"] + limit["rtol"] * abs(want)
                 rows.append((f"{key} [{method}]", "pooled", repr(want), repr(have), f"{have - want:.3e}",
                              f"{allowed:.1e}"))
