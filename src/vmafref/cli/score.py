@@ -130,6 +130,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--libvmaf-convention", default="f85a8536", metavar="NAME",
                         help="reproduce another libvmaf's arithmetic: f85a8536 (default, the reference) or v3.0 "
                              "(libvmaf v3.0.0's motion; specs/cli.md)")
+    parser.add_argument("--rcpss", default="intel", choices=("intel", "amd"),
+                        help="CPU family whose rcpss reciprocal estimates libvmaf's float ADM divided with: "
+                             "intel (default, fixed whatever this CPU is) or amd (specs/float_adm.md §4)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bar; with -o, no pooled-score lines either (both appear only "
                              "when stderr is a terminal)")
@@ -343,7 +346,7 @@ def _run(args: argparse.Namespace) -> int:
                            per_frame_columns=columns, subsample=max(args.subsample, 1),
                            skip_ref=args.frame_skip_ref, skip_dis=args.frame_skip_dist,
                            allow_length_mismatch=args.allow_length_mismatch,
-                           libvmaf_convention=args.libvmaf_convention)
+                           libvmaf_convention=args.libvmaf_convention, rcpss=args.rcpss)
     for warning in caught:  # libvmaf prints '"X" ended before "Y".' whatever stderr is
         print(f"vmafref score: warning: {warning.message}", file=sys.stderr)
     if terminal and not (args.quiet and args.output):
