@@ -150,7 +150,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
                  features: Sequence[str | FeatureRequest | tuple[str, Mapping[str, Any]]] = (),
                  frame_hook: Callable[[int], None] | None = None,
                  per_frame_columns: Sequence[Any] = (), subsample: int = 1,
-                 libvmaf_convention: str = "f85a8536") -> ScoreResult:
+                 libvmaf_convention: str = "f85a8536", rcpss: str = "intel") -> ScoreResult:
     """Score an iterable of ``(index, ref_luma, dis_luma)`` pairs (optionally followed by each
     picture's planes ``(y, u, v)``, which extractors that read chroma get).
 
@@ -159,12 +159,16 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     joins each frame's row after the models. ``subsample`` N > 1 scores only frames whose
     index is a multiple of N, as libvmaf's ``--subsample``. ``libvmaf_convention`` picks
     which libvmaf's arithmetic the extractors reproduce (:mod:`vmafref.conventions`;
-    ``"v3.0"``: libvmaf v3.0.0's motion). See specs/score.md §1.
+    ``"v3.0"``: libvmaf v3.0.0's motion). ``rcpss`` names the CPU family whose ``rcpss``
+    reciprocal estimates libvmaf's float ADM divided with: ``"intel"`` (the default, fixed) or
+    ``"amd"`` (specs/float_adm.md §4). See specs/score.md §1.
     """
     from vmafref.conventions import extractor_class
+    from vmafref.features._float_rcp_table import check_rcpss
 
     subsample = _check_subsample(subsample)
     extractor_class("motion", libvmaf_convention)  # an unknown convention fails before anything runs
+    check_rcpss(rcpss)
     loaded = _load_models(models)
     names = [m.name for m in loaded]
     names += [key for m in loaded if isinstance(m, VmafModelCollection) for key in m.output_keys]
@@ -179,6 +183,8 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     for name, options in plan:
         cls = extractor_class(name, libvmaf_convention)
         extra = {"pixel_format": pixel_format} if cls.planes == "yuv" else {}
+        if "rcpss" in cls.cpu_conventions:
+            extra["rcpss"] = rcpss
         extractors.append(cls(width=width, height=height, bitdepth=bitdepth, **extra, **options))
     every_frame = [name not in SUBSAMPLED_EXTRACTORS for name, _ in plan]
     collector = _Collector()
@@ -277,7 +283,8 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
           frame_cnt: int | None = None, progress: bool = False,
           prefilter: Callable[[np.ndarray, int], np.ndarray] | None = None,
           per_frame_columns: Sequence[Any] = (), subsample: int = 1, skip_ref: int = 0, skip_dis: int = 0,
-          allow_length_mismatch: bool = False, libvmaf_convention: str = "f85a8536") -> ScoreResult:
+          allow_length_mismatch: bool = False, libvmaf_convention: str = "f85a8536",
+          rcpss: str = "intel") -> ScoreResult:
     """Score a reference/distorted pair given as paths (YUV, Y4M, containers), readers, or luma arrays ``(N, H, W)``.
 
     Geometry comes from the arguments, or from the Y4M header when omitted (as libvmaf does);
@@ -289,7 +296,7 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
     one clip (libvmaf's ``--subsample``, ``--frame_skip_ref``, ``--frame_skip_dist``).
     ``prefilter`` transforms each distorted luma plane before features are taken
     (``--prefilter learned_filter_v1``). ``models=[]`` needs at least one feature.
-    ``libvmaf_convention`` as in :func:`score_frames`.
+    ``libvmaf_convention`` and ``rcpss`` as in :func:`score_frames`.
     """
     from vmafref.io import frames_from_arrays, open_pair
 
@@ -331,7 +338,7 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
                                 pixel_format=geometry.pixel_format, models=models, features=features,
                                 frame_hook=(lambda _i: bar.update(1)) if bar is not None else None,
                                 per_frame_columns=per_frame_columns, subsample=subsample,
-                                libvmaf_convention=libvmaf_convention)
+                                libvmaf_convention=libvmaf_convention, rcpss=rcpss)
         finally:
             if bar is not None:
                 bar.close()

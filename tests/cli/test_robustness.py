@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -573,3 +574,36 @@ def test_the_api_on_arrays_equals_the_command_on_the_file(tiny_pair, capsys):
         score(np.stack(ref_luma), np.stack(dis_luma), bitdepth=8, width=WIDTH, height=HEIGHT)
     with pytest.raises(ValueError, match="nothing to compute"):
         score(np.stack(ref_luma), np.stack(dis_luma), bitdepth=8, models=[])
+
+
+def test_rcpss_picks_the_float_adm_division_and_nothing_else(tmp_path, capsys):
+    # A contrast-reducing, noisy distortion: the gains t/o spread over (0, 1), where the two
+    # families' estimates round differently after the Newton step.
+    rng = np.random.default_rng(11)
+    ref = rng.integers(16, 236, size=(2, 48, 64)).astype(float)
+    dis = np.clip(128 + 0.6 * (ref - 128) + rng.normal(0, 12, ref.shape), 0, 255)
+    chroma = np.full(2 * 24 * 32, 128, np.uint8).tobytes()
+    for name, planes in (("ref.yuv", ref), ("dis.yuv", dis)):
+        (tmp_path / name).write_bytes(b"".join(p.astype(np.uint8).tobytes() + chroma for p in planes))
+    flags = ["score", "-r", str(tmp_path / "ref.yuv"), "-d", str(tmp_path / "dis.yuv"), "-w", "64", "-h", "48",
+             "-p", "420", "-b", "8", "--feature", "float_adm", "--feature", "float_vif", "-n"]
+    intel = _document(capsys, flags)
+    assert _document(capsys, [*flags, "--rcpss", "intel"])["frames"] == intel["frames"]
+    amd = _document(capsys, [*flags, "--rcpss", "amd"])
+    adm_keys = [key for key in intel["frames"][0]["metrics"] if "adm" in key or "aim" in key]
+    changed = [key for frame_intel, frame_amd in zip(intel["frames"], amd["frames"]) for key in adm_keys
+               if frame_intel["metrics"][key] != frame_amd["metrics"][key]]
+    assert changed, "the two families' estimates gave the same float ADM"
+    for frame_intel, frame_amd in zip(intel["frames"], amd["frames"]):
+        for key, value in frame_intel["metrics"].items():
+            if key in adm_keys:
+                assert abs(frame_amd["metrics"][key] - value) <= 1e-6 * abs(value) + 1e-12, key
+            else:
+                assert frame_amd["metrics"][key] == value, key
+
+
+def test_unknown_rcpss_family_is_a_usage_error(tiny_pair, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main([*tiny_pair[2], "--rcpss", "arm"])
+    assert stopped.value.code == EXIT_ERROR
+    assert "invalid choice" in capsys.readouterr().err

@@ -97,6 +97,10 @@ class FeatureExtractor(abc.ABC):
     #: tuple of its planes ``(y, u, v)`` (a 1-tuple when only luma is known), and the
     #: constructor also gets ``pixel_format`` (specs/score.md §1).
     planes: ClassVar[str] = "luma"
+    #: Which CPU-dependent libvmaf conventions the constructor takes as keyword arguments, beside
+    #: the libvmaf options: ``"rcpss"`` (the CPU family of the float ADM's reciprocal estimates,
+    #: specs/float_adm.md §4). They never suffix a key.
+    cpu_conventions: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
         self.width = int(width)

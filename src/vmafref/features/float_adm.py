@@ -36,7 +36,7 @@ from vmafref.features._float_common import (
     sequential_total,
     to_float_luma,
 )
-from vmafref.features._float_rcp_table import RCP_MANTISSA_TABLE
+from vmafref.features._float_rcp_table import DEFAULT_RCPSS, check_rcpss
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
 from vmafref.features._compiled import jit as stage_jit
 
@@ -46,6 +46,7 @@ __all__ = [
     "float_adm_accumulators",
     "float_adm_differentiable",
     "float_adm_scores_from_accumulators",
+    "rcpss_estimate",
 ]
 
 _LO = np.array([0.482962913144690, 0.836516303737469, 0.224143868041857, -0.129409522550921], np.float32)
@@ -129,28 +130,42 @@ def _dwt2(x, faithful: bool):
     return _dwt_pass_jit(rows, axis=-1, faithful=faithful)
 
 
-def _rcp(x, arith: Arith):
-    """``rcp_s``: the ``rcpss`` estimate (Intel table) plus one Newton step (``adm_tools.c:43-47``)."""
+def rcpss_estimate(x, rcpss: str = DEFAULT_RCPSS):
+    """The SSE ``rcpss`` estimate of ``1/x`` (float32) that CPU family ``rcpss`` returns.
+
+    The family's table gives the mantissa from the leading mantissa bits of ``x``; the exponent
+    is the reflection of ``x``'s. Outside the normal range (zero, subnormals, ``|x| >= 2**126``,
+    infinities, NaN) it returns ``1/x``: libvmaf's decoupling never divides by such values
+    (its denominators are band values plus 1e-30). See specs/float_adm.md §4.
+    """
+    table = check_rcpss(rcpss)
+    x = jnp.asarray(x, jnp.float32)
     bits = lax.bitcast_convert_type(x, jnp.uint32)
     sign = bits & jnp.uint32(0x80000000)
     exponent = (bits >> 23) & jnp.uint32(0xFF)
-    mantissa = jnp.asarray(RCP_MANTISSA_TABLE)[(bits >> 12) & jnp.uint32(0x7FF)]
+    index = (bits >> (23 - table.index_bits)) & jnp.uint32((1 << table.index_bits) - 1)
+    mantissa = jnp.asarray(table.mantissas)[index]
     # 1/(1.m * 2^(e-127)) = (table in [0.5, 1)) * 2^(127-e): biased exponent 126 + 127 - e.
     out_exponent = jnp.uint32(253) - exponent
     estimate = lax.bitcast_convert_type(sign | (out_exponent << 23) | mantissa, jnp.float32)
     normal = (exponent >= 1) & (exponent <= 252)
-    estimate = jnp.where(normal, estimate, jnp.float32(1.0) / x)
+    return jnp.where(normal, estimate, jnp.float32(1.0) / x)
+
+
+def _rcp(x, arith: Arith, rcpss: str):
+    """``rcp_s``: the ``rcpss`` estimate of CPU family ``rcpss`` plus one Newton step (``adm_tools.c:43-47``)."""
+    estimate = rcpss_estimate(x, rcpss)
     correction = jnp.float32(1.0) - arith.mul(x, estimate)
     return estimate + arith.mul(estimate, correction)
 
 
-def _divide(n, d, arith: Arith):
+def _divide(n, d, arith: Arith, rcpss: str):
     if not arith.faithful:
         return n / d
-    return arith.mul(n, _rcp(d, arith))
+    return arith.mul(n, _rcp(d, arith, rcpss))
 
 
-def _decouple(ref_bands, dis_bands, arith: Arith, gain_limit: float):
+def _decouple(ref_bands, dis_bands, arith: Arith, gain_limit: float, rcpss: str = DEFAULT_RCPSS):
     """``adm_decouple_s`` (``adm_tools.c:105-237``): restored (r) and additive (a) h, v, d bands."""
     _, oh_, ov_, od_ = None, ref_bands[2], ref_bands[1], ref_bands[3]
     th, tv, td = dis_bands[2], dis_bands[1], dis_bands[3]
@@ -158,7 +173,7 @@ def _decouple(ref_bands, dis_bands, arith: Arith, gain_limit: float):
     eps = jnp.asarray(_EPS, oh.dtype)
 
     def gain(t, o):
-        k = _divide(t, o + eps, arith)
+        k = _divide(t, o + eps, arith, rcpss)
         k = jnp.clip(k, 0.0, 1.0) if not arith.faithful else jnp.where(k < 0, 0.0, jnp.where(k > 1, 1.0, k))
         return arith.mul(k, o)
 
@@ -246,7 +261,7 @@ def _hvd(bands):
     return bands[..., 1, 0, :, :], bands[..., 0, 1, :, :], bands[..., 1, 1, :, :]
 
 
-def _decouple_stage(bands, faithful: bool, gain_limit: float):
+def _decouple_stage(bands, faithful: bool, gain_limit: float, rcpss: str = DEFAULT_RCPSS):
     """Restored and additive (h, v, d) bands, stacked (..., 2, 3, h, w), from the (..., 2 images, 2, 2, h, w) DWT.
 
     Also returns the two approximation bands (..., 2, h, w), the next scale's input.
@@ -256,7 +271,8 @@ def _decouple_stage(bands, faithful: bool, gain_limit: float):
     dis_bands = _hvd(bands[..., 1, :, :, :, :])
     # _decouple takes libvmaf's (a, v, h, d) order.
     restored, additive = _decouple((None, ref_bands[1], ref_bands[0], ref_bands[2]),
-                                   (None, dis_bands[1], dis_bands[0], dis_bands[2]), arith, gain_limit)
+                                   (None, dis_bands[1], dis_bands[0], dis_bands[2]), arith, gain_limit,
+                                   rcpss)
     decoupled = jnp.stack([jnp.stack(restored, axis=-3), jnp.stack(additive, axis=-3)], axis=-4)
     return decoupled, bands[..., 0, 0, :, :]
 
@@ -309,19 +325,22 @@ def _cube_stage(bands, decoupled, csf_flt, rfactors: tuple, region: tuple, faith
 
 # Compiled stage by stage: as one program XLA takes minutes to compile the four scales and
 # recomputes fused producers (the DWT, the reciprocal) for every tap that reads them.
-_decouple_stage_jit = stage_jit(_decouple_stage, static_argnames=("faithful", "gain_limit"))
+_decouple_stage_jit = stage_jit(_decouple_stage, static_argnames=("faithful", "gain_limit", "rcpss"))
 _csf_stage_jit = stage_jit(_csf_stage, static_argnames=("rfactors", "faithful"))
 _cube_stage_jit = stage_jit(_cube_stage, static_argnames=("rfactors", "region", "faithful"))
 
 
-def _adm_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int):
+def _adm_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int,
+                      rcpss: str = DEFAULT_RCPSS):
     """Yield, scale by scale, the outputs of each compiled stage as a dict.
 
     ``bands`` (..., 2 images, 2, 2, h, w) from the DWT, ``decoupled`` (..., 2, 3, h, w) restored
     and additive h, v, d, ``csf_flt`` (..., 2, 2, 3, h, w) of the two masks, ``cubes``
     (..., 9, rh, rw), with the scale's ``rfactors`` and score ``region``. The production sums
-    (:func:`_adm_scales`) and the teaching API read the same stages.
+    (:func:`_adm_scales`) and the teaching API read the same stages. ``rcpss``: the CPU family
+    whose reciprocal estimates the decoupling divides with (specs/float_adm.md §4).
     """
+    check_rcpss(rcpss)
     height, width = ref.shape[-2], ref.shape[-1]
     if height < _MIN_SIZE or width < _MIN_SIZE:
         raise FrameSizeError(f"float_adm needs frames of at least {_MIN_SIZE}x{_MIN_SIZE}, got {width}x{height}")
@@ -332,33 +351,36 @@ def _adm_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, view_dist:
         factor1, factor2 = adm_csf_factors(scale, view_dist, display_height)
         rfactors = (float(factor1), float(factor1), float(factor2))
         region = (*_region(h), *_region(w))
-        decoupled, pair = _decouple_stage_jit(bands, faithful=faithful, gain_limit=float(gain_limit))
+        decoupled, pair = _decouple_stage_jit(bands, faithful=faithful, gain_limit=float(gain_limit), rcpss=rcpss)
         csf_flt = _csf_stage_jit(decoupled, rfactors=rfactors, faithful=faithful)
         cubes = _cube_stage_jit(bands, decoupled, csf_flt, rfactors=rfactors, region=region, faithful=faithful)
         yield {"bands": bands, "decoupled": decoupled, "csf_flt": csf_flt, "cubes": cubes, "rfactors": rfactors,
                "region": region}
 
 
-def _adm_scales(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int):
+def _adm_scales(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int,
+                rcpss: str = DEFAULT_RCPSS):
     # The ordered sum is compiled apart: fused into the scan, the cubes are computed far slower.
     sums = [sequential_total(stage["cubes"], faithful)
             for stage in _adm_scale_stages(ref, dis, faithful=faithful, gain_limit=gain_limit, view_dist=view_dist,
-                                           display_height=display_height)]
+                                           display_height=display_height, rcpss=rcpss)]
     return jnp.stack(sums, axis=-2)
 
 
 def float_adm_accumulators(ref, dis, *, enhn_gain_limit: float = 100.0, norm_view_dist: float = 3.0,
-                           ref_display_height: int = 1080):
+                           ref_display_height: int = 1080, rcpss: str = DEFAULT_RCPSS):
     """Per-scale float32 sums of cubes of ``compute_adm``, shape (..., 4, 9).
 
     Column order per scale: denominator h, v, d (``|csf(ref)|^3``), numerator h, v, d
     (masked ``|csf(restored)|^3``), AIM h, v, d (masked ``|csf(additive)|^3``), each summed over
     the scale's score region in libvmaf's row order. ``ref``, ``dis``: float32 luma from
     :func:`~vmafref.features._float_common.to_float_luma`, (H, W) or, under ``jax.vmap``,
-    (N, H, W). See specs/float_adm.md §2-§6.
+    (N, H, W). ``rcpss``: the CPU family whose ``rcpss`` estimates libvmaf's division used,
+    ``"intel"`` (the default) or ``"amd"`` (specs/float_adm.md §4). See specs/float_adm.md §2-§6.
     """
     return _adm_scales(jnp.asarray(ref, jnp.float32), jnp.asarray(dis, jnp.float32), faithful=True,
-                       gain_limit=enhn_gain_limit, view_dist=norm_view_dist, display_height=ref_display_height)
+                       gain_limit=enhn_gain_limit, view_dist=norm_view_dist, display_height=ref_display_height,
+                       rcpss=rcpss)
 
 
 #: The C library's ``powf`` (what libvmaf calls), or ``None`` where it cannot be loaded.
@@ -493,6 +515,7 @@ class FloatAdmExtractor(FeatureExtractor):
     """Streaming ``float_adm`` (``float_adm.c``). See specs/float_adm.md §8."""
 
     name = "float_adm"
+    cpu_conventions = ("rcpss",)
     options = {
         "debug": OptionSpec("debug", False, bool),
         "adm_enhn_gain_limit": _option("adm_enhn_gain_limit", 100.0, float, "egl", 1.0, 100.0),
@@ -517,9 +540,12 @@ class FloatAdmExtractor(FeatureExtractor):
                            *[f"adm_f{i}s{s}" for i in (1, 2) for s in range(4)], "adm_skip_aim_scale",
                            "adm_skip_scale0")
 
-    def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
+    def __init__(self, *, width: int, height: int, bitdepth: int, rcpss: str = DEFAULT_RCPSS, **options: Any):
         super().__init__(width=width, height=height, bitdepth=bitdepth, **options)
         check_bitdepth(self.bitdepth)
+        #: The CPU family whose ``rcpss`` estimates are reproduced; not a libvmaf option, so it
+        #: never suffixes a key (specs/float_adm.md §4).
+        self.rcpss = check_rcpss(rcpss).family
         if self.width < _MIN_SIZE or self.height < _MIN_SIZE:
             raise FrameSizeError(f"float_adm needs frames of at least {_MIN_SIZE}x{_MIN_SIZE}, "
                                  f"got {self.width}x{self.height}")
@@ -533,7 +559,7 @@ class FloatAdmExtractor(FeatureExtractor):
         cube_sums = float_adm_accumulators(
             to_float_luma(ref, self.bitdepth), to_float_luma(dis, self.bitdepth),
             enhn_gain_limit=float(v["adm_enhn_gain_limit"]), norm_view_dist=float(v["adm_norm_view_dist"]),
-            ref_display_height=int(v["adm_ref_display_height"]))
+            ref_display_height=int(v["adm_ref_display_height"]), rcpss=self.rcpss)
         values = float_adm_scores_from_accumulators(
             np.asarray(cube_sums), width=self.width, height=self.height, debug=v["debug"],
             noise_weight=float(v["adm_noise_weight"]), dlm_weight=v["adm_dlm_weight"], min_val=v["adm_min_val"],

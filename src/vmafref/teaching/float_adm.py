@@ -56,7 +56,7 @@ def _hvd(stacked) -> dict:
 
 
 def float_adm_maps(ref, dis, *, enhn_gain_limit: float = 100.0, norm_view_dist: float = 3.0,
-                   ref_display_height: int = 1080) -> dict:
+                   ref_display_height: int = 1080, rcpss: str = "intel") -> dict:
     """Every intermediate of libvmaf's float ADM for one frame pair.
 
     ``ref``, ``dis``: float32 luma (``p - 128`` for 8-bit), shape (H, W). Returns::
@@ -71,13 +71,14 @@ def float_adm_maps(ref, dis, *, enhn_gain_limit: float = 100.0, norm_view_dist: 
     ``masked_restored``, ``masked_additive`` ({h, v, d} over the score region, the terms that
     are cubed, §6), ``region`` (top, bottom, left, right), ``rfactors`` (h, v, d) and
     ``cube_sums`` (9,). ``cube_sums`` is the production accumulator bit for bit
-    (:func:`vmafref.features.float_adm.float_adm_accumulators`), jitted or not.
+    (:func:`vmafref.features.float_adm.float_adm_accumulators`, same ``rcpss`` CPU family), jitted
+    or not.
     """
     ref = jnp.asarray(ref, jnp.float32)
     dis = jnp.asarray(dis, jnp.float32)
     scales, sums = [], []
     for stage in _adm_scale_stages(ref, dis, faithful=True, gain_limit=enhn_gain_limit, view_dist=norm_view_dist,
-                                   display_height=ref_display_height):
+                                   display_height=ref_display_height, rcpss=rcpss):
         bands, decoupled, csf_flt = stage["bands"], stage["decoupled"], stage["csf_flt"]
         (threshold_num, threshold_aim), terms = _masked_terms_jit(
             bands, decoupled, csf_flt, rfactors=stage["rfactors"], region=stage["region"], faithful=True)
