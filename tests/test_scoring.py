@@ -160,3 +160,24 @@ def test_skips_and_length_mismatch_reach_the_reader():
     assert common.frames == score(clip[:3], clip[:3], bitdepth=8, models=(), features=("test_mean",)).frames
     with pytest.raises(FrameCountMismatchError, match="allow_length_mismatch=True"):
         score(clip, clip[:3], bitdepth=8, models=(), features=("test_mean",))
+
+
+def test_per_frame_extractors_skip_the_dropped_frames_and_keep_their_values(monkeypatch):
+    """libvmaf calls an extractor without the temporal flags only on the kept frames
+    (libvmaf.c:510-515); vmafref's values on those frames are the full run's."""
+    from vmafref.features.ciede import CiedeExtractor
+    from vmafref.features.float_psnr import FloatPsnrExtractor
+
+    rng = np.random.default_rng(3)
+    ref = rng.integers(0, 256, size=(5, 24, 32), dtype=np.uint8)
+    dis = np.clip(ref.astype(int) + rng.integers(-9, 10, size=ref.shape), 0, 255).astype(np.uint8)
+    features = ("ciede", "float_psnr")
+    full = score(ref, dis, bitdepth=8, pixel_format="444", models=(), features=features)
+    seen = []
+    for cls in (CiedeExtractor, FloatPsnrExtractor):
+        original = cls.extract
+        monkeypatch.setattr(cls, "extract", lambda self, index, *planes, _o=original: (seen.append(index),
+                                                                                        _o(self, index, *planes))[1])
+    sub = score(ref, dis, bitdepth=8, pixel_format="444", models=(), features=features, subsample=2)
+    assert sorted(seen) == [0, 0, 2, 2, 4, 4]
+    assert sub.frames == [full.frames[i] for i in (0, 2, 4)]

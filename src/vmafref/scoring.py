@@ -135,8 +135,12 @@ def _plan_extractors(models: Sequence[VmafModel], features: Sequence[FeatureRequ
 #: Extractors that, like libvmaf's ADM and VIF, see only the sub-sampled frames. libvmaf skips
 #: every extractor on the other frames except those flagged VMAF_FEATURE_EXTRACTOR_TEMPORAL or
 #: _PREV_REF (``libvmaf.c:510-515,861-865``), i.e. the motion ones, which need every frame; an
-#: extractor not listed here runs on every frame, which gives the same values on kept frames.
-SUBSAMPLED_EXTRACTORS = frozenset({"adm", "vif", "float_adm", "float_vif"})
+#: extractor not listed here runs on every frame. Listed: every extractor without either flag,
+#: whose values depend on its own frame only; ``psnr`` is flagged temporal (its ``apsnr_*``
+#: aggregate reads every frame), as are the motion extractors.
+SUBSAMPLED_EXTRACTORS = frozenset({"adm", "vif", "float_adm", "float_vif", "float_psnr", "float_moment",
+                                   "float_ansnr", "float_ssim", "float_ms_ssim", "ciede", "psnr_hvs", "cambi",
+                                   "speed_chroma"})
 
 
 def _check_subsample(subsample: Any) -> int:
