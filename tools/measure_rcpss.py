@@ -170,6 +170,13 @@ def leading_bits(results: np.ndarray) -> int:
     return 23
 
 
+def measured_table(results: np.ndarray) -> tuple[int, np.ndarray, str]:
+    """(leading bits, ``rcpss(1.m)`` mantissa table, its sha256 as little-endian uint32) of a :func:`measure`."""
+    bits = leading_bits(results)
+    table = results[:: 1 << (23 - bits)] & np.uint32(0x7FFFFF)
+    return bits, table, hashlib.sha256(table.astype("<u4").tobytes()).hexdigest()
+
+
 def encode(table: np.ndarray) -> str:
     """The table as ``_float_rcp_table.py`` stores it: mantissa bits 8..22 as little-endian uint16."""
     return base64.b64encode(zlib.compress((table >> 8).astype("<u2").tobytes(), 9)).decode()
@@ -194,8 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: rcpss is an x86 instruction; this machine is " + platform.machine(), file=sys.stderr)
         return 2
     results, mismatches = measure(args.cc)
-    bits = leading_bits(results)
-    table = results[:: 1 << (23 - bits)] & np.uint32(0x7FFFFF)
+    bits, table, digest = measured_table(results)
     if np.any(table & np.uint32(0xFF)):
         print("error: this CPU's estimates use mantissa bits below bit 8; the stored form cannot hold them",
               file=sys.stderr)
@@ -204,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                platform.processor()) if os.path.exists("/proc/cpuinfo") else platform.processor()
     record = {"cpu": cpu, "leading_bits": bits, "entries": int(table.size),
               "exponent_reflection_mismatches": mismatches,
-              "sha256": hashlib.sha256(table.astype("<u4").tobytes()).hexdigest(), "encoded": encode(table)}
+              "sha256": digest, "encoded": encode(table)}
     family = next((name for name, known in _shipped_tables().items() if known.sha256 == record["sha256"]), None)
     record["shipped_family"] = family
     if args.libvmaf_archive:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from vmafref.features import get_extractor
+from vmafref.features._float_rcp_table import DEFAULT_RCPSS
 from vmafref.features.extractor import FeatureExtractor
 from vmafref.pooling import pool
 from vmafref.vmaf_model import VmafModel, VmafModelCollection, load_model_or_collection, model_feature_keys
@@ -154,7 +155,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
                  features: Sequence[str | FeatureRequest | tuple[str, Mapping[str, Any]]] = (),
                  frame_hook: Callable[[int], None] | None = None,
                  per_frame_columns: Sequence[Any] = (), subsample: int = 1,
-                 libvmaf_convention: str = "f85a8536", rcpss: str = "intel") -> ScoreResult:
+                 libvmaf_convention: str = "f85a8536", rcpss: str = DEFAULT_RCPSS) -> ScoreResult:
     """Score an iterable of ``(index, ref_luma, dis_luma)`` pairs (optionally followed by each
     picture's planes ``(y, u, v)``, which extractors that read chroma get).
 
@@ -288,7 +289,7 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
           prefilter: Callable[[np.ndarray, int], np.ndarray] | None = None,
           per_frame_columns: Sequence[Any] = (), subsample: int = 1, skip_ref: int = 0, skip_dis: int = 0,
           allow_length_mismatch: bool = False, libvmaf_convention: str = "f85a8536",
-          rcpss: str = "intel") -> ScoreResult:
+          rcpss: str = DEFAULT_RCPSS) -> ScoreResult:
     """Score a reference/distorted pair given as paths (YUV, Y4M, containers), readers, or luma arrays ``(N, H, W)``.
 
     Geometry comes from the arguments, or from the Y4M header when omitted (as libvmaf does);

@@ -93,9 +93,7 @@ def measuring_tool():
 def test_this_cpus_rcpss_is_reproduced_by_its_family(measuring_tool):
     results, mismatches = measuring_tool.measure()
     assert mismatches == 0, "rcpss here does not reflect the exponent; the tables' model does not hold"
-    bits = measuring_tool.leading_bits(results)
-    table = results[:: 1 << (23 - bits)] & np.uint32(0x7FFFFF)
-    digest = hashlib.sha256(table.astype("<u4").tobytes()).hexdigest()
+    bits, _, digest = measuring_tool.measured_table(results)
     family = next((name for name, known in RCP_TABLES.items() if known.sha256 == digest), None)
     if family is None:
         pytest.skip(f"this CPU's rcpss table ({bits} leading bits, sha256 {digest[:12]}…) is not a shipped family")

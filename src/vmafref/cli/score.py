@@ -18,6 +18,7 @@ import warnings
 from typing import Any
 
 from vmafref.cli.exit_status import EXIT_ERROR, EXIT_OK, EXIT_OUTPUT_FAILED, describe_error
+from vmafref.features._float_rcp_table import DEFAULT_RCPSS, RCP_TABLES
 
 __all__ = ["register", "parse_model_option", "parse_feature_option", "run_score"]
 
@@ -130,7 +131,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--libvmaf-convention", default="f85a8536", metavar="NAME",
                         help="reproduce another libvmaf's arithmetic: f85a8536 (default, the reference) or v3.0 "
                              "(libvmaf v3.0.0's motion; specs/cli.md)")
-    parser.add_argument("--rcpss", default="intel", choices=("intel", "amd"),
+    parser.add_argument("--rcpss", default=DEFAULT_RCPSS, choices=tuple(RCP_TABLES),
                         help="CPU family whose rcpss reciprocal estimates libvmaf's float ADM divided with: "
                              "intel (default, fixed whatever this CPU is) or amd (specs/float_adm.md §4)")
     parser.add_argument("-q", "--quiet", action="store_true",

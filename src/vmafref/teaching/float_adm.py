@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from vmafref.features._float_common import sequential_total
+from vmafref.features._float_rcp_table import DEFAULT_RCPSS
 from vmafref.features.float_adm import (
     _adm_scale_stages,
     _masked_terms,
@@ -56,7 +57,7 @@ def _hvd(stacked) -> dict:
 
 
 def float_adm_maps(ref, dis, *, enhn_gain_limit: float = 100.0, norm_view_dist: float = 3.0,
-                   ref_display_height: int = 1080, rcpss: str = "intel") -> dict:
+                   ref_display_height: int = 1080, rcpss: str = DEFAULT_RCPSS) -> dict:
     """Every intermediate of libvmaf's float ADM for one frame pair.
 
     ``ref``, ``dis``: float32 luma (``p - 128`` for 8-bit), shape (H, W). Returns::
