@@ -169,3 +169,69 @@ def test_bad_inputs_raise_clear_errors():
         IntegerVifExtractor(width=16, height=16, bitdepth=8, egl=1.0)
     with pytest.raises(ValueError, match=">= 1.0"):
         IntegerVifExtractor(width=16, height=16, bitdepth=8, vif_enhn_gain_limit=0.5)
+
+
+def _c_statistic(mu1, mu2, xx, yy, xy, gain_limit):
+    """The per-pixel statistic and sums of ``vif_statistic_8/16`` (integer_vif.c:296-353),
+    transcribed pixel rule by pixel rule in NumPy integers and doubles (x86 conversions:
+    a double beyond int32 becomes INT_MIN)."""
+    mu1, mu2, xx, yy, xy = (a.astype(np.uint64) for a in (mu1, mu2, xx, yy, xy))
+
+    def q32(a, b):
+        return ((a * b + np.uint64(1 << 31)) >> np.uint64(32)) & np.uint64(0xFFFFFFFF)
+
+    def as_int32(u):
+        return (u & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32).astype(np.int64)
+
+    sigma1 = as_int32(xx - q32(mu1, mu1))
+    sigma2 = np.maximum(as_int32(yy - q32(mu2, mu2)), 0)
+    sigma12 = as_int32(xy - q32(mu1, mu2))
+
+    def log2_lookup(values):  # log2_32 / log2_64 (integer_vif.h:144-159) through Python's bit_length
+        flat = [int(v) for v in np.asarray(values).ravel()]
+        k = np.array([v.bit_length() - 16 for v in flat], dtype=np.int64)
+        entries = LOG2_TABLE[np.array([v >> int(s) for v, s in zip(flat, k)])].astype(np.int64)
+        return (entries + 2048 * k).reshape(np.shape(values))
+
+    log_branch = sigma1 >= 131072
+    den_log = np.where(log_branch, log2_lookup(np.where(log_branch, sigma1 + 131072, 131072)) - 2048 * 17, 0)
+    g = sigma12 / (sigma1 + 65536 * 1.0e-10)
+    sv = np.trunc(sigma2 - g * sigma12)
+    sv = np.where((sv >= -2.0**31) & (sv < 2.0**31), sv, -2.0**31).astype(np.int64)
+    sv = np.maximum(sv, 0)
+    g = np.minimum(g, gain_limit)
+    numer1 = sv + 131072
+    numer1_tmp = np.trunc(g * g * sigma1).astype(np.int64) + numer1
+    num_branch = log_branch & (sigma12 > 0) & (sigma2 > 0)
+    num_log = np.where(num_branch, log2_lookup(np.where(num_branch, numer1_tmp, 131072))
+                       - log2_lookup(np.where(num_branch, numer1, 131072)), 0)
+    accum_num_log, accum_den_log = int(num_log.sum()), int(den_log.sum())
+    accum_num_non_log = int(np.where(log_branch, 0, sigma2).sum())
+    accum_den_non_log = int((~log_branch).sum())
+    num = accum_num_log / 2048.0 + (accum_den_non_log - (accum_num_non_log / 16384.0) / 65025.0)
+    den = accum_den_log / 2048.0 + accum_den_non_log
+    return np.float32(num), np.float32(den)
+
+
+@pytest.mark.parametrize("jit", [True, False])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_statistic_matches_c_rules_on_arbitrary_moments(seed, jit):
+    # Uniform 32-bit moments reach every branch and edge of the statistic: sigma values of
+    # both signs up to 2**31, gains far beyond the limit, sv_sq beyond int32 (specs/integer_vif.md §5).
+    from vmafref._x64 import x64
+    from vmafref.features import integer_vif
+
+    rng = np.random.default_rng(seed)
+    moments = [rng.integers(0, 1 << 32, size=(7, 300), dtype=np.uint64).astype(np.uint32) for _ in range(5)]
+    if seed == 2:  # realistic magnitudes: mu up to 2**24, squares near mu**2 / 2**32
+        mu = rng.integers(0, 1 << 24, size=(2, 7, 300), dtype=np.uint64)
+        moments[0], moments[1] = mu.astype(np.uint32)
+        for index, (a, b) in zip((2, 3, 4), ((0, 0), (1, 1), (0, 1))):
+            base = (mu[a] * mu[b]) >> np.uint64(32)
+            moments[index] = (base + rng.integers(0, 1 << 20, size=base.shape, dtype=np.uint64)).astype(np.uint32)
+    for gain_limit in (100.0, 1.0):
+        expected = _c_statistic(*moments, gain_limit)
+        stage = integer_vif._scale_num_den_fns[1 if jit else 0]
+        with x64():
+            got = stage(*moments, gain_limit=gain_limit)
+        assert (np.float32(got[0]), np.float32(got[1])) == expected

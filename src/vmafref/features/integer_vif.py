@@ -179,6 +179,21 @@ def _log2_lookup(value: jax.Array, bits: int) -> jax.Array:
     return table.at[mantissa].get(mode="promise_in_bounds") + 2048 * k
 
 
+def _log2_lookup_f64(value: jax.Array) -> jax.Array:
+    """``log2_64`` (``integer_vif.h:152-159``) of an integer-valued float64 in [2**17, 2**53).
+
+    For such a value the 16 leading bits of the integer are the float's implicit bit and
+    its 15 leading mantissa bits, and the shift ``k`` is its exponent less 15, so both come
+    from the bits without a conversion to uint64 (float64 -> int64 conversions were most of
+    the statistic's time on XLA's CPU backend). See specs/integer_vif.md §5.
+    """
+    table = jnp.asarray(LOG2_TABLE, dtype=jnp.int32)
+    bits = lax.bitcast_convert_type(value, jnp.uint64)
+    exponent = lax.shift_right_logical(bits, jnp.asarray(52, jnp.uint64)).astype(jnp.int32) - 1023
+    mantissa = (lax.shift_right_logical(bits, jnp.asarray(37, jnp.uint64)).astype(jnp.int32) & 0x7FFF) | 0x8000
+    return table.at[mantissa].get(mode="promise_in_bounds") + 2048 * (exponent - 15)
+
+
 def _vertical_moments(ref_p: jax.Array, dis_p: jax.Array, *, scale: int, bitdepth: int, which: int | None = None):
     """Vertical pass of mu, x^2, y^2, xy (``vif_statistic_8/16``) on planes padded by the filter radius.
 
@@ -253,11 +268,12 @@ def _exact_round_shift(total: jax.Array, shift: int) -> jax.Array:
 def _opaque_zero(plane: jax.Array) -> jax.Array:
     """A uint64 zero that the compiler cannot prove to be zero.
 
-    The sum of a plane of 16-bit values (padded or not) never reaches bit 63, but neither
-    XLA nor LLVM can see that through the reduction, so ``x | opaque_zero`` is an identity
-    they cannot remove. See :func:`_rounded`.
+    The sum of the plane's first row of 32-bit values never reaches bit 63, but neither XLA
+    nor LLVM can see that through the reduction, so ``x | opaque_zero`` is an identity they
+    cannot remove. See :func:`_rounded`. One row, not the plane: a whole-plane sum had XLA
+    write a uint64 copy of the plane first (about 2 ms at 1920x1080).
     """
-    total = jnp.sum(plane.astype(jnp.uint64), axis=(-2, -1))
+    total = jnp.sum(plane[..., 0, :].astype(jnp.uint64), axis=-1)
     return lax.shift_right_logical(total, jnp.asarray(63, jnp.uint64))
 
 
@@ -302,19 +318,23 @@ def _scale_num_den(mu1, mu2, xx, yy, xy, *, gain_limit: float) -> tuple[jax.Arra
     den_arg = jnp.where(log_branch, sigma1_sq + _SIGMA_NSQ, _SIGMA_NSQ).astype(jnp.uint32)
     den_log = _log2_lookup(den_arg, 32) - 2048 * 17
 
+    # The C converts doubles to int32/int64 by truncation; here the integers stay in float64
+    # (jnp.trunc), exact: in the num branch sv_sq < 2**31 and g*g*sigma1_sq < 100**2 * 2**31,
+    # so numer1_tmp < 2**45. A negative sv_sq, or one beyond int32 (which x86 turns into
+    # INT_MIN), is clamped to 0 either way. See specs/integer_vif.md §5.
     sigma1_d = sigma1_sq.astype(jnp.float64)
     sigma12_d = sigma12.astype(jnp.float64)
     g = sigma12_d / (sigma1_d + _GAIN_EPS)
-    sv_sq = (sigma2_sq.astype(jnp.float64) - _rounded(g * sigma12_d, opaque_zero[..., None, None])).astype(jnp.int64)
-    sv_sq = jnp.maximum(sv_sq, 0)
+    sv_sq = jnp.trunc(sigma2_sq.astype(jnp.float64) - _rounded(g * sigma12_d, opaque_zero[..., None, None]))
+    sv_sq = jnp.maximum(sv_sq, 0.0)
     g = jnp.where(g < gain_limit, g, gain_limit)
-    numer1 = sv_sq + _SIGMA_NSQ
-    numer1_tmp = (g * g * sigma1_d).astype(jnp.int64) + numer1
+    numer1 = sv_sq + float(_SIGMA_NSQ)
+    numer1_tmp = jnp.trunc(g * g * sigma1_d) + numer1
     # Outside the num branch these may be out of the table's domain; keep them harmless.
     num_branch = log_branch & (sigma12 > 0) & (sigma2_sq > 0)
-    numer1 = jnp.where(num_branch, numer1, _SIGMA_NSQ).astype(jnp.uint64)
-    numer1_tmp = jnp.where(num_branch, numer1_tmp, _SIGMA_NSQ).astype(jnp.uint64)
-    num_log_px = _log2_lookup(numer1_tmp, 64) - _log2_lookup(numer1, 64)
+    numer1 = jnp.where(num_branch, numer1, float(_SIGMA_NSQ))
+    numer1_tmp = jnp.where(num_branch, numer1_tmp, float(_SIGMA_NSQ))
+    num_log_px = _log2_lookup_f64(numer1_tmp) - _log2_lookup_f64(numer1)
 
     zero = jnp.zeros((), jnp.int64)
     per_pixel = (jnp.where(num_branch, num_log_px.astype(jnp.int64), zero),
