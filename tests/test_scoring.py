@@ -1,5 +1,8 @@
 """Pipeline plumbing with stand-in extractors; the real features are covered by their own tests and golden/."""
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -181,3 +184,87 @@ def test_per_frame_extractors_skip_the_dropped_frames_and_keep_their_values(monk
     sub = score(ref, dis, bitdepth=8, pixel_format="444", models=(), features=features, subsample=2)
     assert sorted(seen) == [0, 0, 2, 2, 4, 4]
     assert sub.frames == [full.frames[i] for i in (0, 2, 4)]
+
+
+class SlowIndependentExtractor(FeatureExtractor):
+    """Frame-independent, and slower on even frames, so that threaded calls finish out of order."""
+
+    name = "test_slow"
+    frame_independent = True
+    active = [0, 0]  # calls running now, most at once
+
+    def extract(self, index, ref, dis):
+        with _LOCK:
+            self.active[0] += 1
+            self.active[1] = max(self.active)
+        time.sleep(0.02 if index % 2 == 0 else 0.001)
+        with _LOCK:
+            self.active[0] -= 1
+        return {index: {"slow": float(np.sum(ref, dtype=np.int64) - np.sum(dis, dtype=np.int64))}}
+
+
+class FailingExtractor(FeatureExtractor):
+    name = "test_failing"
+    frame_independent = True
+
+    def extract(self, index, ref, dis):
+        if index == 3:
+            raise ValueError("frame 3 is unreadable")
+        return {index: {"ok": 1.0}}
+
+
+_LOCK = threading.Lock()
+
+
+@pytest.fixture()
+def threaded_extractors(monkeypatch):
+    registry = dict(features_module.EXTRACTOR_MODULES)
+    registry["test_slow"] = (__name__, "SlowIndependentExtractor")
+    registry["test_failing"] = (__name__, "FailingExtractor")
+    registry["test_mean"] = (__name__, "MeanExtractor")
+    registry["test_late"] = (__name__, "LateExtractor")
+    monkeypatch.setattr(features_module, "EXTRACTOR_MODULES", registry)
+    SlowIndependentExtractor.active[:] = [0, 0]
+
+
+@pytest.mark.parametrize("threads", [2, 3, 5])
+def test_threads_give_the_serial_values_and_key_order(threaded_extractors, threads):
+    clip = _clip(n=9)
+    features = ("test_late", "test_slow", "test_mean")
+    serial = score(clip, clip[::-1], bitdepth=8, models=(), features=features)
+    SlowIndependentExtractor.active[:] = [0, 0]
+    threaded = score(clip, clip[::-1], bitdepth=8, models=(), features=features, threads=threads, subsample=2)
+    assert SlowIndependentExtractor.active[1] >= 2  # frames really ran at once
+    assert threaded.keys == serial.keys
+    assert threaded.frame_numbers == [0, 2, 4, 6, 8]
+    assert threaded.frames == [serial.frames[i] for i in (0, 2, 4, 6, 8)]
+    # the stateful extractor saw every frame, in order, whatever the threads
+    assert [row["late"] for row in threaded.frames] == [0.0, 2.0, 4.0, 6.0, 8.0]
+
+
+def test_threads_keep_a_stateful_extractor_in_frame_order(threaded_extractors, monkeypatch):
+    seen = []
+    original = LateExtractor.extract
+    monkeypatch.setattr(LateExtractor, "extract", lambda self, index, ref, dis: (seen.append(index),
+                                                                                 original(self, index, ref, dis))[1])
+    clip = _clip(n=12)
+    score(clip, clip, bitdepth=8, models=(), features=("test_slow", "test_late"), threads=4)
+    assert seen == list(range(12))
+
+
+def test_a_threaded_extractor_error_is_raised_and_nothing_hangs(threaded_extractors):
+    clip = _clip(n=30)
+    with pytest.raises(ValueError, match="frame 3 is unreadable"):
+        score(clip, clip, bitdepth=8, models=(), features=("test_slow", "test_failing"), threads=2)
+    with pytest.raises(ValueError, match="threads must be"):
+        score(clip, clip, bitdepth=8, models=(), features=("test_mean",), threads=-1)
+
+
+def test_real_extractors_with_threads_equal_the_serial_run():
+    rng = np.random.default_rng(5)
+    ref = rng.integers(0, 256, size=(5, 36, 48), dtype=np.uint8)
+    dis = np.clip(ref.astype(int) + rng.integers(-12, 13, size=ref.shape), 0, 255).astype(np.uint8)
+    serial = score(ref, dis, bitdepth=8, features=("psnr",))
+    threaded = score(ref, dis, bitdepth=8, features=("psnr",), threads=2)
+    assert threaded.frames == serial.frames and threaded.keys == serial.keys
+    assert threaded.pooled == serial.pooled and threaded.aggregate == serial.aggregate

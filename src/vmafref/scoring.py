@@ -17,7 +17,7 @@ import numpy as np
 
 from vmafref.features import get_extractor
 from vmafref.features._float_rcp_table import DEFAULT_RCPSS
-from vmafref.features.extractor import FeatureExtractor
+from vmafref.features.extractor import FeatureExtractor, FrameValues
 from vmafref.pooling import pool
 from vmafref.vmaf_model import VmafModel, VmafModelCollection, load_model_or_collection, model_feature_keys
 
@@ -150,12 +150,79 @@ def _check_subsample(subsample: Any) -> int:
     return subsample
 
 
+def _check_threads(threads: Any) -> int:
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 0:
+        raise ValueError(f"threads must be a whole number >= 0 (0 or 1: one thread), got {threads!r}")
+    return int(threads)
+
+
+class _FrameScheduler:
+    """Runs the extractors' per-frame calls, on ``threads`` worker threads when ``threads > 1``,
+    and hands back each frame's values in frame order (specs/score.md §9).
+
+    Frames are submitted as they are read; at most ``2 * threads`` are in flight. Calls of a
+    :attr:`~vmafref.features.extractor.FeatureExtractor.frame_independent` extractor for
+    different frames run at once; those of any other extractor run one at a time in frame
+    order (each waits for its previous frame's call, which the first-in first-out queue has
+    already handed to a worker, so the wait always ends). Values are collected in the serial
+    order, so the result is the same for any number of threads.
+    """
+
+    def __init__(self, extractors: Sequence[FeatureExtractor], threads: int):
+        self.extractors = list(extractors)
+        self.pool = None
+        if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(threads, thread_name_prefix="vmafref-frame")
+        self.depth = 2 * threads
+        self.window: list[tuple[Any, list[Any]]] = []
+        self.previous: list[Any] = [None] * len(self.extractors)
+
+    @staticmethod
+    def _call(extractor: FeatureExtractor, arguments: tuple, previous: Any) -> FrameValues:
+        if previous is not None:
+            previous.result()  # frame order for an extractor with state; its error is raised there
+        return extractor.extract(*arguments)
+
+    def submit(self, frame: Any, calls: Sequence[tuple[int, tuple]]) -> list[tuple[Any, list[FrameValues]]]:
+        """Start ``calls`` (extractor position, arguments) of ``frame``; return the frames now done, in order."""
+        if self.pool is None:
+            return [(frame, [self.extractors[at].extract(*arguments) for at, arguments in calls])]
+        futures = []
+        for at, arguments in calls:
+            extractor = self.extractors[at]
+            previous = None if extractor.frame_independent else self.previous[at]
+            future = self.pool.submit(self._call, extractor, arguments, previous)
+            if not extractor.frame_independent:
+                self.previous[at] = future
+            futures.append(future)
+        self.window.append((frame, futures))
+        done = []
+        while len(self.window) > self.depth:
+            done.append(self._retire())
+        return done
+
+    def drain(self) -> list[tuple[Any, list[FrameValues]]]:
+        """The frames still in flight, in order, once done."""
+        return [self._retire() for _ in range(len(self.window))]
+
+    def _retire(self) -> tuple[Any, list[FrameValues]]:
+        frame, futures = self.window.pop(0)
+        return frame, [future.result() for future in futures]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: int, height: int, bitdepth: int,
                  pixel_format: str = "420", models: Sequence[str | ModelRequest | VmafModel] = ("vmaf_v0.6.1",),
                  features: Sequence[str | FeatureRequest | tuple[str, Mapping[str, Any]]] = (),
                  frame_hook: Callable[[int], None] | None = None,
                  per_frame_columns: Sequence[Any] = (), subsample: int = 1,
-                 libvmaf_convention: str = "f85a8536", rcpss: str = DEFAULT_RCPSS) -> ScoreResult:
+                 libvmaf_convention: str = "f85a8536", rcpss: str = DEFAULT_RCPSS,
+                 threads: int = 0) -> ScoreResult:
     """Score an iterable of ``(index, ref_luma, dis_luma)`` pairs (optionally followed by each
     picture's planes ``(y, u, v)``, which extractors that read chroma get).
 
@@ -166,12 +233,15 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     which libvmaf's arithmetic the extractors reproduce (:mod:`vmafref.conventions`;
     ``"v3.0"``: libvmaf v3.0.0's motion). ``rcpss`` names the CPU family whose ``rcpss``
     reciprocal estimates libvmaf's float ADM divided with: ``"intel"`` (the default, fixed) or
-    ``"amd"`` (specs/float_adm.md §4). See specs/score.md §1.
+    ``"amd"`` (specs/float_adm.md §4). ``threads`` N > 1 runs the extractors on N threads,
+    several frames at once (specs/score.md §9); the values never depend on it.
+    See specs/score.md §1.
     """
     from vmafref.conventions import extractor_class
     from vmafref.features._float_rcp_table import check_rcpss
 
     subsample = _check_subsample(subsample)
+    threads = _check_threads(threads)
     extractor_class("motion", libvmaf_convention)  # an unknown convention fails before anything runs
     check_rcpss(rcpss)
     loaded = _load_models(models)
@@ -198,17 +268,12 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     pending_luma: dict[int, np.ndarray] = {}
     session = _stage_session(extractors, plan, width, height, bitdepth, pixel_format)
     start, compile_start = time.process_time(), _compile_cpu_seconds()
-    for item in pairs:
-        index, ref, dis = item[:3]
-        # Optional 4th and 5th items: each picture's planes (y, u, v) for extractors that read chroma.
-        pictures = item[3:5] if len(item) >= 5 else ((ref,), (dis,))
-        keep = index % subsample == 0
-        for extractor, always in zip(extractors, every_frame):
-            if keep or always:
-                if extractor.planes == "yuv":
-                    collector.add(extractor.extract(index, *pictures))
-                else:
-                    collector.add(extractor.extract(index, ref, dis))
+
+    def retire(frame: tuple[int, bool, np.ndarray], values: list[FrameValues]) -> None:
+        nonlocal frame_count
+        index, keep, dis = frame
+        for frame_values in values:
+            collector.add(frame_values)
         if keep:
             kept.append(index)
             if per_frame_columns:
@@ -218,6 +283,22 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
         frame_count += 1
         if frame_hook is not None:
             frame_hook(index)
+
+    scheduler = _FrameScheduler(extractors, threads)
+    try:
+        for item in pairs:
+            index, ref, dis = item[:3]
+            # Optional 4th and 5th items: each picture's planes (y, u, v) for extractors that read chroma.
+            pictures = item[3:5] if len(item) >= 5 else ((ref,), (dis,))
+            keep = index % subsample == 0
+            calls = [(at, (index, *pictures) if extractor.planes == "yuv" else (index, ref, dis))
+                     for at, (extractor, always) in enumerate(zip(extractors, every_frame)) if keep or always]
+            for frame, values in scheduler.submit((index, keep, dis), calls):
+                retire(frame, values)
+        for frame, values in scheduler.drain():
+            retire(frame, values)
+    finally:
+        scheduler.close()
     aggregate: dict[str, float] = {}
     for extractor in extractors:
         collector.add(extractor.flush())
@@ -289,7 +370,7 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
           prefilter: Callable[[np.ndarray, int], np.ndarray] | None = None,
           per_frame_columns: Sequence[Any] = (), subsample: int = 1, skip_ref: int = 0, skip_dis: int = 0,
           allow_length_mismatch: bool = False, libvmaf_convention: str = "f85a8536",
-          rcpss: str = DEFAULT_RCPSS) -> ScoreResult:
+          rcpss: str = DEFAULT_RCPSS, threads: int = 0) -> ScoreResult:
     """Score a reference/distorted pair given as paths (YUV, Y4M, containers), readers, or luma arrays ``(N, H, W)``.
 
     Geometry comes from the arguments, or from the Y4M header when omitted (as libvmaf does);
@@ -301,11 +382,12 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
     one clip (libvmaf's ``--subsample``, ``--frame_skip_ref``, ``--frame_skip_dist``).
     ``prefilter`` transforms each distorted luma plane before features are taken
     (``--prefilter learned_filter_v1``). ``models=[]`` needs at least one feature.
-    ``libvmaf_convention`` and ``rcpss`` as in :func:`score_frames`.
+    ``libvmaf_convention``, ``rcpss`` and ``threads`` as in :func:`score_frames`.
     """
     from vmafref.io import frames_from_arrays, open_pair
 
     subsample = _check_subsample(subsample)
+    threads = _check_threads(threads)
     models = _load_models(models)  # a bad model fails before any clip is opened
     if not models and not features and not per_frame_columns:
         raise ValueError("nothing to compute: no model and no feature requested "
@@ -343,7 +425,7 @@ def score(reference: Any, distorted: Any, *, width: int | None = None, height: i
                                 pixel_format=geometry.pixel_format, models=models, features=features,
                                 frame_hook=(lambda _i: bar.update(1)) if bar is not None else None,
                                 per_frame_columns=per_frame_columns, subsample=subsample,
-                                libvmaf_convention=libvmaf_convention, rcpss=rcpss)
+                                libvmaf_convention=libvmaf_convention, rcpss=rcpss, threads=threads)
         finally:
             if bar is not None:
                 bar.close()

@@ -122,8 +122,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--allow_length_mismatch", action="store_true",
                         help="clips of different lengths: warn and score the common frames, as libvmaf "
                              "does (default: an error)")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="accepted for libvmaf compatibility; results never depend on it")
+    parser.add_argument("--threads", type=_unsigned, default=0, metavar="N",
+                        help="score several frames at once on N threads (0 and 1: one); the values never "
+                             "depend on it")
     parser.add_argument("--cpumask", type=_unsigned, default=0, metavar="BITMASK",
                         help="accepted for libvmaf compatibility; vmafref always computes libvmaf's C path")
     parser.add_argument("--gpumask", type=_unsigned, default=0, metavar="BITMASK",
@@ -250,6 +251,8 @@ def _run_batch(args: argparse.Namespace) -> int:
                 raise CliError("--batch inside a batch list")
             if line_args.quiet is False and args.quiet:
                 line_args.quiet = True
+            if not line_args.threads:  # the list's --threads for the lines that give none
+                line_args.threads = args.threads
             status = _run(line_args)
         except (CliError, VideoFormatError, ModelError, OutputError, ValueError, OSError,
                 RecursionError, RuntimeError) as error:
@@ -347,7 +350,7 @@ def _run(args: argparse.Namespace) -> int:
                            per_frame_columns=columns, subsample=max(args.subsample, 1),
                            skip_ref=args.frame_skip_ref, skip_dis=args.frame_skip_dist,
                            allow_length_mismatch=args.allow_length_mismatch,
-                           libvmaf_convention=args.libvmaf_convention, rcpss=args.rcpss)
+                           libvmaf_convention=args.libvmaf_convention, rcpss=args.rcpss, threads=args.threads)
     for warning in caught:  # libvmaf prints '"X" ended before "Y".' whatever stderr is
         print(f"vmafref score: warning: {warning.message}", file=sys.stderr)
     if terminal and not (args.quiet and args.output):

@@ -595,6 +595,7 @@ class CambiExtractor(FeatureExtractor):
     """
 
     name = "cambi"
+    frame_independent = True
     options = {
         "cambi_max_val": OptionSpec("cambi_max_val", 1000.0, float, alias="cmxv", feature_param=True, minimum=0.0,
                                     maximum=1000.0, reference="cambi.c:155-165"),

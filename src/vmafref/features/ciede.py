@@ -221,6 +221,7 @@ class CiedeExtractor(FeatureExtractor):
     See specs/ciede.md §4."""
 
     name = "ciede"
+    frame_independent = True
     #: This extractor reads the chroma planes too (specs/score.md §1).
     planes = "yuv"
     options: dict = {}

@@ -101,6 +101,10 @@ class FeatureExtractor(abc.ABC):
     #: the libvmaf options: ``"rcpss"`` (the CPU family of the float ADM's reciprocal estimates,
     #: specs/float_adm.md §4). They never suffix a key.
     cpu_conventions: ClassVar[tuple[str, ...]] = ()
+    #: ``True`` when :meth:`extract` keeps no state from one frame to the next, so that calls
+    #: for different frames may run at once on different threads (``--threads``); otherwise
+    #: the calls run one at a time, in frame order (specs/score.md §9).
+    frame_independent: ClassVar[bool] = False
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
         self.width = int(width)

@@ -515,6 +515,7 @@ class FloatAdmExtractor(FeatureExtractor):
     """Streaming ``float_adm`` (``float_adm.c``). See specs/float_adm.md §8."""
 
     name = "float_adm"
+    frame_independent = True
     cpu_conventions = ("rcpss",)
     options = {
         "debug": OptionSpec("debug", False, bool),

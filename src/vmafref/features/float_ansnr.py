@@ -151,6 +151,7 @@ class FloatAnsnrExtractor(FeatureExtractor):
     """Streaming ``float_ansnr`` (``float_ansnr.c``): two values per frame. See specs/float_ansnr.md §3."""
 
     name = "float_ansnr"
+    frame_independent = True
     options = {}
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):

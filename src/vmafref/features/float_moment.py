@@ -67,6 +67,7 @@ class FloatMomentExtractor(FeatureExtractor):
     """Streaming ``float_moment`` (``float_moment.c``): four values per frame. See specs/float_moment.md §3."""
 
     name = "float_moment"
+    frame_independent = True
     options = {}
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):

@@ -101,6 +101,7 @@ class FloatMsSsimExtractor(FeatureExtractor):
     """
 
     name = "float_ms_ssim"
+    frame_independent = True
     options = {
         "enable_lcs": OptionSpec("enable_lcs", False, bool, reference="float_ms_ssim.c:41-47"),
         "enable_db": OptionSpec("enable_db", False, bool, reference="float_ms_ssim.c:48-54"),

@@ -81,6 +81,7 @@ class FloatPsnrExtractor(FeatureExtractor):
     """Streaming ``float_psnr`` (``float_psnr.c``): one value per frame. See specs/float_psnr.md §3."""
 
     name = "float_psnr"
+    frame_independent = True
     options = {}
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):

@@ -74,6 +74,7 @@ class FloatSsimExtractor(FeatureExtractor):
     """
 
     name = "float_ssim"
+    frame_independent = True
     options = {
         "enable_lcs": OptionSpec("enable_lcs", False, bool, reference="float_ssim.c:42-48"),
         "enable_db": OptionSpec("enable_db", False, bool, reference="float_ssim.c:49-55"),

@@ -290,6 +290,7 @@ class FloatVifExtractor(FeatureExtractor):
     """Streaming ``float_vif`` (``float_vif.c``). See specs/float_vif.md §5."""
 
     name = "float_vif"
+    frame_independent = True
     options = {
         "debug": OptionSpec("debug", False, bool, reference="float_vif.c:60-66"),
         "vif_enhn_gain_limit": OptionSpec("vif_enhn_gain_limit", 100.0, float, alias="egl", feature_param=True,

@@ -882,6 +882,7 @@ class IntegerAdmExtractor(FeatureExtractor):
     """libvmaf's ``adm`` extractor (fixed point). See specs/integer_adm.md §7."""
 
     name = "adm"
+    frame_independent = True
     options = {
         "debug": OptionSpec("debug", False, bool, reference="integer_adm.c:105-111"),
         "adm_csf_scale": OptionSpec("adm_csf_scale", 1.0, float, alias="scf", feature_param=True,

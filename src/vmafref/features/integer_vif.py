@@ -491,6 +491,7 @@ class IntegerVifExtractor(FeatureExtractor):
     """libvmaf's ``vif`` extractor (fixed point). See specs/integer_vif.md §7."""
 
     name = "vif"
+    frame_independent = True
     options = {
         "debug": OptionSpec("debug", False, bool, reference="integer_vif.c:57-63"),
         "vif_enhn_gain_limit": OptionSpec(

@@ -230,6 +230,7 @@ class PsnrHvsExtractor(FeatureExtractor):
     See specs/psnr_hvs.md §4."""
 
     name = "psnr_hvs"
+    frame_independent = True
     #: This extractor reads the chroma planes too (specs/score.md §1).
     planes = "yuv"
     options: dict = {}

@@ -589,6 +589,7 @@ class SpeedChromaExtractor(FeatureExtractor):
     """libvmaf's ``speed_chroma`` extractor (``speed.c:1196-1435``). See specs/speed.md §5."""
 
     name = "speed_chroma"
+    frame_independent = True
     planes = "yuv"
     options = {
         "speed_kernelscale": OptionSpec("speed_kernelscale", 1.0, float, alias="ks", feature_param=True,
