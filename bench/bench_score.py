@@ -1,7 +1,7 @@
 """Throughput and peak memory of vmafref's fixed-point and float paths, beside libvmaf.
 
     python bench/bench_score.py [--libvmaf PATH/TO/vmaf] [--frames 24] [--sizes 576x324,1920x1080]
-                                [--repeats 3] [--cpus N] [--json out.json]
+                                [--repeats 3] [--cpus N] [--threads N] [--json out.json]
 
 For each size, a seeded synthetic 8-bit 4:2:0 pair (a moving smooth texture; the distorted
 clip adds blur and noise) is written to a temporary folder, then each configuration runs in
@@ -11,6 +11,9 @@ its own process so that peak RSS is that configuration's alone:
 * ``vmafref float``: ``--model version=vmaf_float_v0.6.1``;
 * ``libvmaf integer`` / ``libvmaf float``: the same through a libvmaf ``vmaf`` binary with
   ``--threads 1`` (single-thread, as the targets are stated), when ``--libvmaf`` is given.
+
+``--threads N`` (N > 1) runs both with ``--threads N``: vmafref scores N frames at once
+(specs/score.md §9), libvmaf its thread pool of N.
 
 Each configuration runs ``--repeats`` times (vmafref: timed passes in one process after a
 warm-up; libvmaf: fresh processes). Reported: the median frames per wall second with the
@@ -50,12 +53,15 @@ from vmafref.scoring import score
 ref, dis, width, height, model, frames, repeats = sys.argv[1:8]
 width, height, frames, repeats = int(width), int(height), int(frames), int(repeats)
 t0 = time.perf_counter()
-score(ref, dis, width=width, height=height, pixel_format="420", bitdepth=8, models=(model,), frame_cnt=2)
+threads = int(sys.argv[10])
+score(ref, dis, width=width, height=height, pixel_format="420", bitdepth=8, models=(model,), frame_cnt=2 + 2 * threads,
+      threads=threads)
 warm = time.perf_counter() - t0
 walls, cpus_s = [], []
 for _ in range(repeats):
     c0 = time.process_time(); t0 = time.perf_counter()
-    result = score(ref, dis, width=width, height=height, pixel_format="420", bitdepth=8, models=(model,), frame_cnt=frames)
+    result = score(ref, dis, width=width, height=height, pixel_format="420", bitdepth=8, models=(model,), frame_cnt=frames,
+                   threads=threads)
     walls.append(time.perf_counter() - t0); cpus_s.append(time.process_time() - c0)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"wall_s": walls, "cpu_s": cpus_s, "compile_s": warm, "peak_rss_bytes": rss,
@@ -93,15 +99,15 @@ def _summarise(measured: dict, frames: int) -> dict:
 
 
 def run_vmafref(ref: str, dis: str, width: int, height: int, model: str, frames: int, repeats: int = 3,
-                cpus: int = 0, allocator: str = "tuned") -> dict:
+                cpus: int = 0, allocator: str = "tuned", threads: int = 0) -> dict:
     """vmafref in a fresh process: one warm-up (compilation), then ``repeats`` timed runs.
 
     ``cpus`` > 0 restricts the process to that many CPUs before JAX starts (0: all it may use).
     ``allocator`` "tuned" applies :func:`vmafref.allocator.tune_for_large_frames` first, as the
-    ``vmafref`` command does; "system" keeps the C library's defaults.
+    ``vmafref`` command does; "system" keeps the C library's defaults. ``threads`` as ``--threads``.
     """
     out = subprocess.run([sys.executable, "-c", VMAFREF_WORKER, ref, dis, str(width), str(height), model, str(frames),
-                          str(repeats), str(cpus), allocator], check=True, capture_output=True, text=True)
+                          str(repeats), str(cpus), allocator, str(threads)], check=True, capture_output=True, text=True)
     measured = json.loads(out.stdout.strip().splitlines()[-1])
     return _summarise(measured, measured["frames"])
 
@@ -117,13 +123,13 @@ print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "pea
 
 
 def run_libvmaf(binary: str, ref: str, dis: str, width: int, height: int, model: str, frames: int,
-                repeats: int = 3) -> dict:
-    """Run libvmaf single-threaded ``repeats`` times, each through a small wrapper process whose
-    only child it is (clean peak RSS and CPU time)."""
+                repeats: int = 3, threads: int = 1) -> dict:
+    """Run libvmaf with ``--threads threads`` (default single-threaded) ``repeats`` times, each
+    through a small wrapper process whose only child it is (clean peak RSS and CPU time)."""
     runs = {"wall_s": [], "cpu_s": [], "peak_rss_bytes": 0}
     with tempfile.NamedTemporaryFile(suffix=".json") as output:
         command = [binary, "-r", ref, "-d", dis, "-w", str(width), "-h", str(height), "-p", "420", "-b", "8",
-                   "--threads", "1", "-q", "--json", "-o", output.name, "--model", f"version={model}",
+                   "--threads", str(max(threads, 1)), "-q", "--json", "-o", output.name, "--model", f"version={model}",
                    "--frame_cnt", str(frames)]
         for _ in range(repeats):
             out = subprocess.run([sys.executable, "-c", LIBVMAF_WRAPPER, *command], check=True, capture_output=True,
@@ -138,6 +144,27 @@ def run_libvmaf(binary: str, ref: str, dis: str, width: int, height: int, model:
     return _summarise(runs, frames)
 
 
+COMMAND_WRAPPER = LIBVMAF_WRAPPER  # the same clean-child measurement, for the ``vmafref`` command
+
+
+def run_command(ref: str, dis: str, width: int, height: int, model: str, frames: int, scratch: str,
+                threads: int = 0) -> dict:
+    """The ``vmafref score`` command as a user runs it, against a new cache folder: its first-ever
+    run (compiling, and saving the executables) and then a warm run (loading them); wall seconds
+    and peak RSS of each, the whole process included (start-up, reading, writing the JSON)."""
+    env = dict(os.environ, VMAFREF_CACHE_DIR=tempfile.mkdtemp(prefix="cache-", dir=scratch))
+    command = [sys.executable, "-m", "vmafref", "score", "-r", ref, "-d", dis, "-w", str(width), "-h", str(height),
+               "-p", "420", "-b", "8", "--model", f"version={model}", "--frame_cnt", str(frames), "--threads",
+               str(threads), "--json", "-o", os.path.join(scratch, "command.json"), "-q"]
+    runs = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", COMMAND_WRAPPER, *command], check=True, capture_output=True,
+                             text=True, env=env)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {"first_wall_s": runs[0]["wall_s"], "first_peak_rss_bytes": runs[0]["peak_rss_bytes"],
+            "warm_wall_s": runs[1]["wall_s"], "warm_peak_rss_bytes": runs[1]["peak_rss_bytes"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--libvmaf", help="path to a libvmaf `vmaf` binary to run side by side")
@@ -150,13 +177,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allocator", choices=("tuned", "system"), default="tuned",
                         help="vmafref's C allocator settings: as the vmafref command sets them (default) or "
                              "the C library's defaults (specs/score.md §8)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="run vmafref and libvmaf with --threads N (default: vmafref 0, libvmaf 1)")
+    parser.add_argument("--command", action="store_true",
+                        help="also time the `vmafref score` command itself, first-ever and warm run (peak RSS)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
-    if args.repeats < 1 or args.cpus < 0:
-        parser.error("--repeats must be >= 1 and --cpus >= 0")
+    if args.repeats < 1 or args.cpus < 0 or args.threads < 0:
+        parser.error("--repeats must be >= 1, --cpus and --threads >= 0")
     results = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
                "frames": args.frames, "repeats": args.repeats,
-               "vmafref_cpus": args.cpus or len(os.sched_getaffinity(0)), "allocator": args.allocator, "runs": []}
+               "vmafref_cpus": args.cpus or len(os.sched_getaffinity(0)), "allocator": args.allocator, "threads": args.threads, "runs": []}
     paths = {"integer": "vmaf_v0.6.1", "float": "vmaf_float_v0.6.1"}
     with tempfile.TemporaryDirectory(prefix="vmafref-bench-") as scratch:
         for size in args.sizes.split(","):
@@ -165,13 +196,16 @@ def main(argv: list[str] | None = None) -> int:
             for path_name, model in paths.items():
                 row = {"size": size, "path": path_name,
                        "vmafref": run_vmafref(ref, dis, width, height, model, args.frames, args.repeats, args.cpus,
-                                              args.allocator)}
+                                              args.allocator, args.threads)}
                 if args.libvmaf:
                     row["libvmaf"] = run_libvmaf(args.libvmaf, ref, dis, width, height, model, args.frames,
-                                                 args.repeats)
+                                                 args.repeats, args.threads)
+                    row["libvmaf_threads"] = max(args.threads, 1)
                     row["fps_ratio"] = row["vmafref"]["fps"] / row["libvmaf"]["fps"]
                     row["cpu_ratio"] = row["libvmaf"]["cpu_s"] / row["vmafref"]["cpu_s"]
                     row["vmaf_diff"] = row["vmafref"]["vmaf"] - row["libvmaf"]["vmaf"]
+                if args.command:
+                    row["command"] = run_command(ref, dis, width, height, model, args.frames, scratch, args.threads)
                 results["runs"].append(row)
                 _print_row(row)
     if args.json:
@@ -187,10 +221,14 @@ def _print_row(row: dict) -> None:
             f" peak {mine['peak_rss_bytes'] / 2**20:.0f} MiB)")
     if "libvmaf" in row:
         theirs = row["libvmaf"]
-        line += (f" | libvmaf 1-thread {theirs['fps']:6.2f} fps [{theirs['fps_min']:.2f}-{theirs['fps_max']:.2f}]"
+        line += (f" | libvmaf {row.get('libvmaf_threads', 1)}-thread {theirs['fps']:6.2f} fps [{theirs['fps_min']:.2f}-{theirs['fps_max']:.2f}]"
                  f" (cpu {theirs['cpu_ms_per_frame']:.0f} ms/frame, peak {theirs['peak_rss_bytes'] / 2**20:.0f} MiB)"
                  f" | fps ratio {row['fps_ratio']:.2f}x, cpu ratio {row['cpu_ratio']:.2f}x"
                  f" | vmaf diff vs libvmaf's 6-decimal JSON {row['vmaf_diff']:.3g}")
+    if "command" in row:
+        command = row["command"]
+        line += (f" | command: first {command['first_wall_s']:.1f} s, peak {command['first_peak_rss_bytes'] / 2**20:.0f}"
+                 f" MiB; warm {command['warm_wall_s']:.1f} s, peak {command['warm_peak_rss_bytes'] / 2**20:.0f} MiB")
     print(line, flush=True)
 
 

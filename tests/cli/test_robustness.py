@@ -328,6 +328,15 @@ def test_length_mismatch_names_the_real_option_and_the_option_works(tmp_path, ca
     assert json.loads(out)["frames"] == _document(capsys, [*common, "--frame_cnt", "2"])["frames"]
 
 
+def test_python_dash_m_runs_the_command():
+    done = subprocess.run([sys.executable, "-m", "vmafref", "score", "--version"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "f85a8536" in done.stderr
+    done = subprocess.run([sys.executable, "-m", "vmafref", "score", "--threads", "-2"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and "--threads" in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("flag", ["-v", "--version"])
 def test_version_names_the_libvmaf_commit(capsys, flag):
     status, out, err = _run(capsys, ["score", flag])
