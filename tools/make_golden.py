@@ -230,7 +230,7 @@ for _name, _table in (("motion", _MOTION_OPTIONS), ("vif", _VIF_OPTIONS), ("adm"
                          "feature_family": "fixed_point", "model_family": None}
 
 #: Tolerance per key family (one table for the goldens and ``vmafref conformance``).
-from vmafref.tolerances import TOLERANCES  # noqa: E402
+from vmafref.tolerances import CPU_FAMILY_LIMIT, TOLERANCES, within  # noqa: E402
 
 
 # --------------------------------------------------------------------------- clip formats
@@ -814,57 +814,46 @@ CASES: list[Case] = [
 #: depths 8-16, odd and minimum sizes, identical, flat, near-black, full-scale and static
 #: content, and the extractors' options; 4:4:4 with mid-grey chroma (libvmaf's raw reader fails
 #: on odd-size 4:2:0). name -> clip parameters, motion run, VIF run (default ``motion``, ``vif``).
-VIF_MOTION_CASES: dict[str, dict] = {
-    "natural_8bit_64x48": dict(kind="natural", width=64, height=48, bitdepth=8, frames=5, seed=1),
-    "natural_10bit_57x41": dict(kind="natural", width=57, height=41, bitdepth=10, frames=4, seed=2),
-    "natural_12bit_48x37": dict(kind="natural", width=48, height=37, bitdepth=12, frames=4, seed=3),
-    "natural_16bit_40x33": dict(kind="natural", width=40, height=33, bitdepth=16, frames=4, seed=4),
-    "natural_10bit_35x50": dict(kind="natural", width=35, height=50, bitdepth=10, frames=3, seed=5),
-    "odd_8bit_83x61": dict(kind="natural", width=83, height=61, bitdepth=8, frames=4, seed=6),
-    "min_8bit_16x16": dict(kind="natural", width=16, height=16, bitdepth=8, frames=4, seed=7),
-    "min_10bit_17x16": dict(kind="natural", width=17, height=16, bitdepth=10, frames=3, seed=8),
-    "min_8bit_16x23": dict(kind="natural", width=16, height=23, bitdepth=8, frames=3, seed=9),
-    "identical_8bit_48x40": dict(kind="identical", width=48, height=40, bitdepth=8, frames=3, seed=10),
-    "identical_12bit_40x32": dict(kind="identical", width=40, height=32, bitdepth=12, frames=3, seed=11),
-    "flat_8bit_32x32": dict(kind="flat", width=32, height=32, bitdepth=8, frames=3, seed=12),
-    "flat_10bit_33x31": dict(kind="flat", width=33, height=31, bitdepth=10, frames=3, seed=13),
-    "dark_8bit_64x36": dict(kind="dark", width=64, height=36, bitdepth=8, frames=4, seed=14),
-    "dark_16bit_48x32": dict(kind="dark", width=48, height=32, bitdepth=16, frames=3, seed=15),
-    "extreme_8bit_48x40": dict(kind="extreme", width=48, height=40, bitdepth=8, frames=4, seed=16),
-    "extreme_16bit_48x40": dict(kind="extreme", width=48, height=40, bitdepth=16, frames=4, seed=17),
-    "extreme_10bit_37x29": dict(kind="extreme", width=37, height=29, bitdepth=10, frames=4, seed=18),
-    "static_8bit_40x30": dict(kind="static", width=40, height=30, bitdepth=8, frames=4, seed=19),
-    "static_10bit_40x30": dict(kind="static", width=40, height=30, bitdepth=10, frames=3, seed=20),
-    "sharpened_8bit_64x48_egl1": dict(kind="sharpened", width=64, height=48, bitdepth=8, frames=3, seed=21,
-                                      vif="vif_egl_1"),
-    "sharpened_10bit_48x40_egl1_5": dict(kind="sharpened", width=48, height=40, bitdepth=10, frames=3, seed=22,
-                                         vif="vif_egl_1_5"),
-    "skip_scale0_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=3, seed=23,
-                                   vif="vif_skip_scale0"),
-    "five_frame_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=7, seed=24,
-                                  motion="motion_five_frame"),
-    "five_frame_short_8bit_32x24": dict(kind="natural", width=32, height=24, bitdepth=8, frames=3, seed=25,
-                                        motion="motion_five_frame"),
-    "moving_average_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=6, seed=26,
-                                      motion="motion_moving_average"),
-    "five_frame_average_10bit_40x30": dict(kind="natural", width=40, height=30, bitdepth=10, frames=6, seed=27,
-                                           motion="motion_five_frame_average"),
-    "blend_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=5, seed=28,
-                             motion="motion_blend"),
-    "fps_max_8bit_48x32": dict(kind="natural", width=48, height=32, bitdepth=8, frames=6, seed=29,
-                               motion="motion_fps_max"),
-    "force_zero_8bit_32x32": dict(kind="natural", width=32, height=32, bitdepth=8, frames=3, seed=30,
-                                  motion="motion_force_zero"),
-    "single_frame_8bit_32x32": dict(kind="natural", width=32, height=32, bitdepth=8, frames=1, seed=31),
-    "two_frames_12bit_24x20": dict(kind="natural", width=24, height=20, bitdepth=12, frames=2, seed=32),
-}
+VIF_MOTION_CASES: tuple[tuple[str, str, int, int, int, int, int, str, str], ...] = (
+    # name, kind, width, height, bit depth, frames, seed, motion run, VIF run
+    ('natural_8bit_64x48', 'natural', 64, 48, 8, 5, 1, 'motion', 'vif'),
+    ('natural_10bit_57x41', 'natural', 57, 41, 10, 4, 2, 'motion', 'vif'),
+    ('natural_12bit_48x37', 'natural', 48, 37, 12, 4, 3, 'motion', 'vif'),
+    ('natural_16bit_40x33', 'natural', 40, 33, 16, 4, 4, 'motion', 'vif'),
+    ('natural_10bit_35x50', 'natural', 35, 50, 10, 3, 5, 'motion', 'vif'),
+    ('odd_8bit_83x61', 'natural', 83, 61, 8, 4, 6, 'motion', 'vif'),
+    ('min_8bit_16x16', 'natural', 16, 16, 8, 4, 7, 'motion', 'vif'),
+    ('min_10bit_17x16', 'natural', 17, 16, 10, 3, 8, 'motion', 'vif'),
+    ('min_8bit_16x23', 'natural', 16, 23, 8, 3, 9, 'motion', 'vif'),
+    ('identical_8bit_48x40', 'identical', 48, 40, 8, 3, 10, 'motion', 'vif'),
+    ('identical_12bit_40x32', 'identical', 40, 32, 12, 3, 11, 'motion', 'vif'),
+    ('flat_8bit_32x32', 'flat', 32, 32, 8, 3, 12, 'motion', 'vif'),
+    ('flat_10bit_33x31', 'flat', 33, 31, 10, 3, 13, 'motion', 'vif'),
+    ('dark_8bit_64x36', 'dark', 64, 36, 8, 4, 14, 'motion', 'vif'),
+    ('dark_16bit_48x32', 'dark', 48, 32, 16, 3, 15, 'motion', 'vif'),
+    ('extreme_8bit_48x40', 'extreme', 48, 40, 8, 4, 16, 'motion', 'vif'),
+    ('extreme_16bit_48x40', 'extreme', 48, 40, 16, 4, 17, 'motion', 'vif'),
+    ('extreme_10bit_37x29', 'extreme', 37, 29, 10, 4, 18, 'motion', 'vif'),
+    ('static_8bit_40x30', 'static', 40, 30, 8, 4, 19, 'motion', 'vif'),
+    ('static_10bit_40x30', 'static', 40, 30, 10, 3, 20, 'motion', 'vif'),
+    ('sharpened_8bit_64x48_egl1', 'sharpened', 64, 48, 8, 3, 21, 'motion', 'vif_egl_1'),
+    ('sharpened_10bit_48x40_egl1_5', 'sharpened', 48, 40, 10, 3, 22, 'motion', 'vif_egl_1_5'),
+    ('skip_scale0_8bit_48x32', 'natural', 48, 32, 8, 3, 23, 'motion', 'vif_skip_scale0'),
+    ('five_frame_8bit_48x32', 'natural', 48, 32, 8, 7, 24, 'motion_five_frame', 'vif'),
+    ('five_frame_short_8bit_32x24', 'natural', 32, 24, 8, 3, 25, 'motion_five_frame', 'vif'),
+    ('moving_average_8bit_48x32', 'natural', 48, 32, 8, 6, 26, 'motion_moving_average', 'vif'),
+    ('five_frame_average_10bit_40x30', 'natural', 40, 30, 10, 6, 27, 'motion_five_frame_average', 'vif'),
+    ('blend_8bit_48x32', 'natural', 48, 32, 8, 5, 28, 'motion_blend', 'vif'),
+    ('fps_max_8bit_48x32', 'natural', 48, 32, 8, 6, 29, 'motion_fps_max', 'vif'),
+    ('force_zero_8bit_32x32', 'natural', 32, 32, 8, 3, 30, 'motion_force_zero', 'vif'),
+    ('single_frame_8bit_32x32', 'natural', 32, 32, 8, 1, 31, 'motion', 'vif'),
+    ('two_frames_12bit_24x20', 'natural', 24, 20, 12, 2, 32, 'motion', 'vif'),
+)
 CASES += [
-    synthetic_case(f"vif_motion_{name}", f"integer VIF/motion sweep: {spec['kind']} {spec['width']}x{spec['height']} "
-                   f"{spec['bitdepth']}-bit, {spec['frames']} frame(s)", synthetic_feature_clip,
-                   kind=spec["kind"], width=spec["width"], height=spec["height"], frames=spec["frames"],
-                   seed=spec["seed"], pixel_format="444", bitdepth=spec["bitdepth"],
-                   runs=(spec.get("motion", "motion"), spec.get("vif", "vif")))
-    for name, spec in VIF_MOTION_CASES.items()]
+    synthetic_case(f"vif_motion_{name}", f"integer VIF/motion sweep: {kind} {width}x{height} {bitdepth}-bit, "
+                   f"{frames} frame(s)", synthetic_feature_clip, kind=kind, width=width, height=height,
+                   frames=frames, seed=seed, pixel_format="444", bitdepth=bitdepth, runs=(motion_run, vif_run))
+    for name, kind, width, height, bitdepth, frames, seed, motion_run, vif_run in VIF_MOTION_CASES]
 
 
 #: The integer ADM sweep (specs/integer_adm.md §10): one frame each, 8 to 16 bits, the minimum
@@ -1070,26 +1059,20 @@ def diff_runs(expected: dict, got: dict, equal: Callable[[str, float, float], bo
     return problems
 
 
-#: How far a float run recomputed on another CPU family may move, and only in the keys that
-#: libvmaf's float ADM computes through ``rcpss`` (``adm_tools.c:43-49``) and the model scores
-#: built on them; measured: at most 1.3e-7 relative between an Intel Xeon and an AMD EPYC over
-#: every stored case. Every other key of a float run (VIF, motion) must still match exactly.
-CPU_FAMILY_LIMIT = {"rtol": 1e-6, "atol": 1e-12}
-
-
 def _rcp_key(key: str, model_keys: Sequence[str]) -> bool:
     return key.startswith(("adm", "aim")) or key in model_keys
 
 
 def _explained_by_rcpss(run_id: str, expected: dict, got: dict) -> bool:
     """Whether a float run differs from its stored values only as another CPU's ``rcpss`` would
-    make it: exact everywhere but in the float ADM keys and the model scores, and those within
-    :data:`CPU_FAMILY_LIMIT`."""
+    make it: exact everywhere but in the keys libvmaf's float ADM computes through ``rcpss``
+    (``adm_tools.c:43-49``) and the model scores built on them, and those within
+    :data:`vmafref.tolerances.CPU_FAMILY_LIMIT` (measured: at most 1.3e-7 relative between an
+    Intel Xeon and an AMD EPYC over every stored case)."""
     model_keys = expected.get("model_keys", [])
 
     def close(key: str, a: float, b: float) -> bool:
-        return _same(a, b) or (_rcp_key(key, model_keys) and
-                               abs(a - b) <= CPU_FAMILY_LIMIT["atol"] + CPU_FAMILY_LIMIT["rtol"] * abs(a))
+        return _same(a, b) or (_rcp_key(key, model_keys) and within(a, b, CPU_FAMILY_LIMIT))
 
     return not diff_runs({run_id: expected}, {run_id: got}, equal=close)
 
