@@ -9,11 +9,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
-from golden_runs import case, clip_frames, expected_run, run_extractor  # noqa: E402
+from golden_runs import case, clip_frames, expected_run, run_extractor
 
-from vmafref.features import get_extractor  # noqa: E402
-from vmafref.features.cambi import (  # noqa: E402
+from vmafref.features import get_extractor
+from vmafref.features.cambi import (
     RECIPROCAL_LUT,
     CambiExtractor,
     CambiInputError,

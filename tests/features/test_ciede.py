@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import math
-import pathlib
-import sys
 
 import jax
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
-from golden_runs import case, expected_run, run_extractor  # noqa: E402
+from golden_runs import case, expected_run, run_extractor
 
-from vmafref.features import get_extractor  # noqa: E402
-from vmafref.features.ciede import (  # noqa: E402
+from vmafref.features import get_extractor
+from vmafref.features.ciede import (
     CiedeExtractor,
     CiedeInputError,
     ciede2000_map,

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import pathlib
-import sys
 
 import jax
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
-from golden_runs import case, clip_frames, expected_run, run_extractor, to_array, worst_difference  # noqa: E402
+from golden_runs import case, clip_frames, expected_run, run_extractor, to_array, worst_difference
 
-from vmafref.features import get_extractor  # noqa: E402
-from vmafref.features._float_common import UnsupportedBitdepthError  # noqa: E402
-from vmafref.features._float_simple import picture_copy  # noqa: E402
-from vmafref.features.float_moment import FloatMomentExtractor, float_moments, moment_sums  # noqa: E402
+from vmafref.features import get_extractor
+from vmafref.features._float_common import UnsupportedBitdepthError
+from vmafref.features._float_simple import picture_copy
+from vmafref.features.float_moment import FloatMomentExtractor, float_moments, moment_sums
 
 KEYS = ["float_moment_ref1st", "float_moment_dis1st", "float_moment_ref2nd", "float_moment_dis2nd"]
 CASES = ["flat_64x48_420_8bit", "near_black_96x64_420_8bit", "odd_161x91_420_8bit", "texture_96x72_420_10bit",

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
-from golden_runs import GOLDEN, case, clip_frames, expected_run, run_extractor, worst_difference  # noqa: E402
+from golden_runs import GOLDEN, case, clip_frames, expected_run, run_extractor, worst_difference
 
-from vmafref.features import get_extractor  # noqa: E402
-from vmafref.features._float_common import FrameSizeError  # noqa: E402
-from vmafref.features.float_ms_ssim import (  # noqa: E402
+from vmafref.features import get_extractor
+from vmafref.features._float_common import FrameSizeError
+from vmafref.features.float_ms_ssim import (
     MS_SSIM_MIN_SIZE,
     FloatMsSsimExtractor,
     check_ms_ssim_size,

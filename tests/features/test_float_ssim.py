@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import math
-import pathlib
-import sys
 
 import jax
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
-from golden_runs import case, clip_frames, expected_run, run_extractor, to_array, worst_difference  # noqa: E402
+from golden_runs import case, clip_frames, expected_run, run_extractor, to_array, worst_difference
 
-from vmafref.features import get_extractor  # noqa: E402
-from vmafref.features._float_common import FrameSizeError  # noqa: E402
-from vmafref.features._float_simple import picture_copy  # noqa: E402
-from vmafref.features._iqa import decimate, iqa_round, low_pass_kernel, ssim_sums  # noqa: E402
-from vmafref.features.float_ssim import FloatSsimExtractor, float_ssim, max_db, ssim_scale  # noqa: E402
+from vmafref.features import get_extractor
+from vmafref.features._float_common import FrameSizeError
+from vmafref.features._float_simple import picture_copy
+from vmafref.features._iqa import decimate, iqa_round, low_pass_kernel, ssim_sums
+from vmafref.features.float_ssim import FloatSsimExtractor, float_ssim, max_db, ssim_scale
 
 LCS = ["float_ssim", "float_ssim_l", "float_ssim_c", "float_ssim_s"]
 CASES = [("flat_64x48_420_8bit", "float_ssim", {"enable_lcs": True}),

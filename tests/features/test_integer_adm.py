@@ -6,8 +6,6 @@ from libvmaf f85a8536's C kernels; docs/golden.md). See specs/integer_adm.md §1
 
 from __future__ import annotations
 
-import pathlib
-import sys
 
 import jax
 import jax.numpy as jnp
@@ -26,8 +24,7 @@ from vmafref.features.integer_adm import (
     integer_adm,
 )
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
-from golden_runs import case, cases_with_runs, clip_frames, expected_run, golden_run  # noqa: E402
+from golden_runs import case, cases_with_runs, clip_frames, expected_run, golden_run
 from make_golden import adm_luma_pair  # noqa: E402  (the frames' generator, tools/make_golden.py)
 
 #: The golden integer ADM cases: case id -> the run (``adm`` or one with options).

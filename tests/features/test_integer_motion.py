@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
-import sys
 
 import numpy as np
 import pytest
@@ -19,8 +17,7 @@ from vmafref.features.integer_motion import (
     motion_sad,
 )
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
-from golden_runs import case, cases_with_runs, clip_frames, expected_run, golden_run, to_array  # noqa: E402
+from golden_runs import case, cases_with_runs, clip_frames, expected_run, golden_run, to_array
 
 #: The golden cases with an integer motion run (``vif_motion_*``, tools/make_golden.py):
 #: case id -> the run (``motion`` or one with options).

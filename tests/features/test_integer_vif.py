@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import pathlib
-import sys
 
 import numpy as np
 import pytest
@@ -22,8 +20,7 @@ from vmafref.features.integer_vif import (
     vif_scale_scores,
 )
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
-from golden_runs import case, cases_with_runs, clip_frames, expected_run, golden_run, to_array  # noqa: E402
+from golden_runs import case, cases_with_runs, clip_frames, expected_run, golden_run, to_array
 
 #: The golden cases with an integer VIF run (``vif_motion_*``, tools/make_golden.py):
 #: case id -> the run (``vif`` or one with options).

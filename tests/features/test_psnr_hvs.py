@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "golden_runs"))
-from golden_runs import case, expected_run, run_extractor, worst_difference  # noqa: E402
+from golden_runs import case, expected_run, run_extractor, worst_difference
 
-from vmafref.features import get_extractor  # noqa: E402
-from vmafref.features.psnr_hvs import PsnrHvsExtractor, PsnrHvsInputError, fdct8x8, plane_score, score_db  # noqa: E402
+from vmafref.features import get_extractor
+from vmafref.features.psnr_hvs import PsnrHvsExtractor, PsnrHvsInputError, fdct8x8, plane_score, score_db
 
 KEYS = ("psnr_hvs_y", "psnr_hvs_cb", "psnr_hvs_cr", "psnr_hvs")
 

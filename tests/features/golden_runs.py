@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "golden"
 sys.path.insert(0, str(ROOT / "tools"))
 from make_golden import read_frames  # noqa: E402
