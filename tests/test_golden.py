@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from vmafref.features._float_rcp_table import DEFAULT_RCPSS
 from vmafref.tolerances import within
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -42,7 +43,10 @@ DEFAULT_RUNS = {("odd_161x91_420_8bit", "integer"), ("y4m_texture_90x60_422_10bi
                 ("banding_256x144_420_8bit", "cambi"),
                 # VMAF v1: the blended-CSF ADM at an odd size, the HFR motion, SpEED chroma at 12 bits.
                 ("odd_161x91_420_8bit", "adm_v1"), ("odd_161x91_420_8bit", "motion_hfr"),
-                ("texture_192x176_444_12bit", "speed_chroma_v1")}
+                ("texture_192x176_444_12bit", "speed_chroma_v1"),
+                # The float features with their debug sums, as an Intel CPU's libvmaf gave them.
+                ("float_small_64x48_444_8bit", "float_features"),
+                ("float_small_64x48_444_8bit", "float_features_egl1")}
 
 pytestmark = pytest.mark.skipif(not CASES, reason="golden/manifest.json has no cases")
 
@@ -78,8 +82,12 @@ def _score_run(case: dict, run: dict, reference: Path, distorted: Path):
                            enable_transform="enable_transform" in model.get("flags", ()))
               for model in run["models"]]
     features = [FeatureRequest(feature["name"], dict(feature.get("options", {}))) for feature in run["features"]]
+    # The float ADM divides through rcpss, whose estimates differ between CPU families: score as
+    # the CPU that made the case did, where the manifest records it (specs/float_adm.md §4).
+    rcpss = case["libvmaf"].get("rcpss") or DEFAULT_RCPSS
     return score(str(reference), str(distorted), width=case["width"], height=case["height"],
-                 pixel_format=case["pixel_format"], bitdepth=case["bitdepth"], models=models, features=features)
+                 pixel_format=case["pixel_format"], bitdepth=case["bitdepth"], models=models, features=features,
+                 rcpss=rcpss)
 
 
 def _table(rows: list[tuple]) -> str:
@@ -159,7 +167,10 @@ def test_golden_files_match_manifest(case):
         assert len(result["frames"]) == case["frame_count"]
         keys = set(result["frames"][0])
         assert all(set(frame) == keys for frame in result["frames"]), "every frame carries every key"
-        assert set(result["pooled"]) == keys
+        if case["libvmaf"].get("pooled_recorded", True):
+            assert set(result["pooled"]) == keys
+        else:  # a moved case recorded per frame only (docs/golden.md, "Moved cases")
+            assert result["pooled"] == {}
         assert run["feature_family"] in case["tolerances"]
         if run["model_family"]:
             assert run["model_family"] in case["tolerances"]

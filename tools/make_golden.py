@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import hashlib
 import json
 import lzma
@@ -112,6 +113,15 @@ RUNS: dict[str, dict] = {
         "feature_family": "fixed_point",
         "model_family": None,
     },
+    # The float features with their debug sums, no model (specs/float_adm.md, float_vif.md,
+    # float_motion.md), and with both enhancement gain limits at 1.
+    "float_features": {"models": [], "features": [{"name": "float_adm", "options": {"debug": "true"}},
+                                                  {"name": "float_vif", "options": {"debug": "true"}},
+                                                  {"name": "float_motion"}],
+                       "feature_family": "float", "model_family": None},
+    "float_features_egl1": {"models": [], "features": [{"name": "float_adm", "options": {"adm_enhn_gain_limit": "1.0"}},
+                                                       {"name": "float_vif", "options": {"vif_enhn_gain_limit": "1.0"}}],
+                            "feature_family": "float", "model_family": None},
     # The other extractors, without a model.
     "psnr": {"models": [], "features": [{"name": "psnr", "options": {"enable_mse": "true"}}],
              "feature_family": "fixed_point", "model_family": None},
@@ -856,6 +866,53 @@ CASES += [
     for name, kind, width, height, bitdepth, frames, seed, motion_run, vif_run in VIF_MOTION_CASES]
 
 
+def float_feature_clip(*, kind: str, width: int, height: int, frames: int, seed: int, pixel_format: str,
+                       bitdepth: int) -> tuple[list, list]:
+    """The float-feature clips: a Gaussian-blurred noise texture (scipy, sigma 2) moving by
+    (1, 2) pixels a frame, the distorted copy with added noise; ``identical``, ``flat`` (two
+    levels 1% apart per frame) and ``dark`` (2% of full scale) variants. 4:4:4, mid-grey chroma."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    peak = (1 << bitdepth) - 1
+    dtype = sample_dtype(bitdepth)
+    base = gaussian_filter(rng.normal(0.5, 0.2, (height, width)), 2.0) + rng.normal(0, 0.05, (height, width))
+    grey = np.full((height, width), 1 << (bitdepth - 1), dtype)
+    reference, distorted = [], []
+    for index in range(frames):
+        if kind == "flat":
+            ref = np.full((height, width), 0.5)
+            dis = ref + (index + 1) * 0.01
+        elif kind == "dark":
+            ref = 0.02 * np.roll(base, (index, 2 * index), (0, 1))
+            dis = ref + rng.normal(0, 0.004, (height, width))
+        else:
+            ref = np.roll(base, (index, 2 * index), (0, 1))
+            dis = ref if kind == "identical" else ref + rng.normal(0, 0.03, (height, width))
+        for frames_out, plane in ((reference, ref), (distorted, dis)):
+            frames_out.append([np.clip(np.round(plane * peak), 0, peak).astype(dtype), grey.copy(), grey.copy()])
+    return reference, distorted
+
+
+#: The float ADM/VIF/motion cases (specs/float_adm.md §10, float_vif.md, float_motion.md): name ->
+#: clip parameters and runs. Their values were recorded by libvmaf's command-line tool on an
+#: Intel Xeon (per-frame values only; see docs/golden.md, "Moved cases").
+FLOAT_FEATURE_CASES: tuple[tuple[str, str, int, int, int, int, int, tuple[str, ...]], ...] = (
+    # name, kind, width, height, bit depth, frames, seed, runs
+    ("small", "texture", 64, 48, 8, 3, 1, ("float_features", "float_features_egl1")),
+    ("odd", "texture", 99, 67, 8, 3, 2, ("float_features",)),
+    ("odd", "texture", 75, 53, 10, 3, 3, ("float_features",)),
+    ("identical", "identical", 64, 48, 8, 2, 4, ("float_features",)),
+    ("flat", "flat", 64, 48, 8, 2, 5, ("float_features",)),
+    ("dark", "dark", 64, 48, 8, 2, 6, ("float_features",)),
+)
+CASES += [
+    synthetic_case(f"float_{name}_{width}x{height}_444_{bitdepth}bit", f"float feature sweep: {kind} "
+                   f"{width}x{height} {bitdepth}-bit, {frames} frames", float_feature_clip, kind=kind, width=width,
+                   height=height, frames=frames, seed=seed, pixel_format="444", bitdepth=bitdepth, runs=runs)
+    for name, kind, width, height, bitdepth, frames, seed, runs in FLOAT_FEATURE_CASES]
+
+
 #: The integer ADM sweep (specs/integer_adm.md §10): one frame each, 8 to 16 bits, the minimum
 #: size, odd and even sizes, and each option; 4:4:4 with mid-grey chroma. name -> frame
 #: parameters and the ADM run (default ``adm``).
@@ -1050,6 +1107,8 @@ def diff_runs(expected: dict, got: dict, equal: Callable[[str, float, float], bo
                     problems.append(f"run {run_id} frame {index} {key}: expected {e[key]!r}, got {g[key]!r} "
                                     f"(diff {g[key] - e[key]:.3g})")
         e_pooled, g_pooled = expected[run_id]["pooled"], got[run_id]["pooled"]
+        if not e_pooled:  # a moved case whose pooled values were never recorded (docs/golden.md)
+            continue
         for key in sorted(set(e_pooled) | set(g_pooled)):
             for method in ("min", "max", "mean", "harmonic_mean"):
                 a = e_pooled.get(key, {}).get(method)
@@ -1110,6 +1169,16 @@ def stored_clips(golden: Path, entry: dict) -> tuple[bytes, bytes]:
     return out[0], out[1]
 
 
+@functools.lru_cache(maxsize=1)
+def this_cpu_rcpss() -> str | None:
+    """The ``rcpss`` family of this CPU (``tools/measure_rcpss.py``), which libvmaf's float ADM
+    divided with here; ``None`` when it cannot be measured. Recorded per case, and used by the
+    tests to score the case's float runs (specs/float_adm.md §4)."""
+    from measure_rcpss import cpu_family
+
+    return cpu_family()
+
+
 def manifest_entry(case: Case, reference: bytes, distorted: bytes, frame_count: int, library: LibVmaf) -> dict:
     files = case.files()
     return {
@@ -1125,7 +1194,7 @@ def manifest_entry(case: Case, reference: bytes, distorted: bytes, frame_count: 
         "distorted": {"file": files["distorted"], "sha256": sha256(distorted), "bytes": len(distorted)},
         "source": case.source,
         "libvmaf": {"commit": LIBVMAF_COMMIT, "vmaf_version": library.version, "n_threads": 0,
-                    "cpumask": REFERENCE_CPUMASK},
+                    "cpumask": REFERENCE_CPUMASK, "rcpss": this_cpu_rcpss()},
         "runs": [run_manifest_entry(run_id) for run_id in case.runs],
         "tolerances": {family: TOLERANCES[family] for family in
                        sorted({RUNS[r]["feature_family"] for r in case.runs} |

@@ -125,6 +125,24 @@ def cpu_rcpss(values: np.ndarray, cc: str = "cc") -> np.ndarray:
     return np.frombuffer(_compile_and_run(_VALUES_PROGRAM, cc, data).stdout, dtype="<f4")
 
 
+def cpu_family(cc: str = "cc", samples: int = 100_000, seed: int = 0) -> str | None:
+    """The shipped ``rcpss`` family (``RCP_TABLES``) whose estimates this CPU returns at
+    ``samples`` seeded random inputs, or ``None`` when none matches or nothing can be measured
+    (no C compiler, not x86-64)."""
+    from vmafref.features._float_rcp_table import RCP_TABLES
+    from vmafref.features.float_adm import rcpss_estimate
+
+    values = np.random.default_rng(seed).uniform(1e-3, 1e3, samples).astype(np.float32)
+    try:
+        got = cpu_rcpss(values, cc)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for family in RCP_TABLES:
+        if np.array_equal(np.asarray(rcpss_estimate(values, family)).view(np.uint32), got.view(np.uint32)):
+            return family
+    return None
+
+
 def decoupling_mismatches(archive: str, cc: str = "cc", width: int = 200, height: int = 150,
                           seed: int = 7) -> dict[str, tuple[int, int]]:
     """Per family: (values where vmafref's decoupling differs from libvmaf's, values compared)."""

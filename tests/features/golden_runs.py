@@ -20,8 +20,15 @@ GOLDEN = ROOT / "golden"
 sys.path.insert(0, str(ROOT / "tools"))
 from make_golden import read_frames  # noqa: E402
 
-__all__ = ["GOLDEN", "case", "cases_with_runs", "clip_frames", "expected_run", "golden_run", "run_extractor",
-           "worst_difference"]
+from vmafref.tolerances import within  # noqa: E402
+
+#: The float ADM/VIF/motion tests' own bound, tighter than the goldens' ``float`` family:
+#: primary outputs within 1e-6 absolute, the debug sums (float32 totals up to 1e5) within 1e-6
+#: relative (specs/float_adm.md §10, specs/float_vif.md §8).
+FLOAT_FEATURE_LIMITS = {"value": {"rtol": 0.0, "atol": 1e-6}, "sum": {"rtol": 1e-6, "atol": 0.0}}
+
+__all__ = ["GOLDEN", "FLOAT_FEATURE_LIMITS", "assert_float_features_close", "case", "cases_with_runs", "clip_frames",
+           "expected_run", "golden_run", "run_extractor", "to_array", "worst_difference"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -99,3 +106,12 @@ def worst_difference(expected: list[dict], got: list[dict], keys) -> tuple[float
 def to_array(frames, plane: int = 0) -> np.ndarray:
     """One plane of every frame, stacked ``(N, H, W)``."""
     return np.stack([frame[plane] for frame in frames])
+
+
+def assert_float_features_close(got: list[dict], expected: list[dict], keys) -> None:
+    """Every frame's ``keys`` within :data:`FLOAT_FEATURE_LIMITS` of libvmaf's."""
+    for index, (have, want) in enumerate(zip(got, expected, strict=True)):
+        for key in keys:
+            limit = FLOAT_FEATURE_LIMITS["sum" if ("_num" in key or "_den" in key) else "value"]
+            assert within(want[key], have[key], limit), (
+                f"frame {index} {key}: vmafref {have[key]!r}, libvmaf {want[key]!r} (diff {have[key] - want[key]:.3g})")

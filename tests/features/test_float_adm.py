@@ -2,72 +2,74 @@
 
 from __future__ import annotations
 
-import pathlib
-import sys
-
 import jax
 import numpy as np
 import pytest
+from golden_runs import assert_float_features_close, case, clip_frames, expected_run, run_extractor, to_array
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "float_golden"))
-from golden import CASES, EXPECTED, assert_close, make_clip, run_extractor  # noqa: E402
-
-from vmafref.features._float_common import FrameSizeError, to_float_luma  # noqa: E402
-from vmafref.features.float_adm import FloatAdmExtractor, adm_csf_factors, float_adm_accumulators  # noqa: E402
+from vmafref.features._float_common import FrameSizeError, to_float_luma
+from vmafref.features.float_adm import FloatAdmExtractor, adm_csf_factors, float_adm_accumulators
 
 ADM_KEYS = ["adm2", "aim", "adm3"] + [f"adm_scale{k}" for k in range(4)]
 ADM_DEBUG_KEYS = ["adm", "adm_num", "adm_den"] + [f"adm_{p}_scale{k}" for k in range(4) for p in ("num", "den")]
-FAST = ["small_8bit", "identical_8bit", "flat_8bit", "dark_8bit"]
+#: The golden float-feature cases (tools/make_golden.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
+FAST = ["float_small_64x48_444_8bit", "float_identical_64x48_444_8bit", "float_flat_64x48_444_8bit",
+        "float_dark_64x48_444_8bit"]
+ODD = ["float_odd_99x67_444_8bit", "float_odd_75x53_444_10bit"]
+SMALL = FAST[0]
 
 
-def _check(name):
-    case = CASES[name]
-    refs, diss = make_clip(**case)
-    height, width = refs[0].shape
-    extractor = FloatAdmExtractor(width=width, height=height, bitdepth=case["bitdepth"], debug=True)
-    got = run_extractor(extractor, refs, diss)
-    for frame, want in zip(got, EXPECTED[f"{name}/default"]):
-        assert list(frame) == [k for k in want if k.startswith("adm") or k == "aim"] or \
-            sorted(frame) == sorted(ADM_KEYS + ADM_DEBUG_KEYS)
-        assert_close(frame, want, ADM_KEYS + ADM_DEBUG_KEYS)
+def _extractor(case_id, **options):
+    entry = case(case_id)
+    return FloatAdmExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"],
+                             rcpss=entry["libvmaf"]["rcpss"], **options)
 
 
-@pytest.mark.parametrize("name", FAST)
-def test_matches_libvmaf(name):
-    _check(name)
+def _check(case_id):
+    got = run_extractor(_extractor(case_id, debug=True), case_id)
+    expected = expected_run(case_id, "float_features")["frames"]
+    for frame in got:
+        assert sorted(frame) == sorted(ADM_KEYS + ADM_DEBUG_KEYS)
+    assert_float_features_close(got, expected, ADM_KEYS + ADM_DEBUG_KEYS)
+
+
+@pytest.mark.parametrize("case_id", FAST)
+def test_matches_libvmaf(case_id):
+    _check(case_id)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(set(CASES) - set(FAST)))
-def test_matches_libvmaf_odd_sizes(name):
-    _check(name)
+@pytest.mark.parametrize("case_id", ODD)
+def test_matches_libvmaf_odd_sizes(case_id):
+    _check(case_id)
 
 
 def test_egl1_keys_and_values():
-    refs, diss = make_clip(**CASES["small_8bit"])
-    got = run_extractor(FloatAdmExtractor(width=64, height=48, bitdepth=8, adm_enhn_gain_limit=1.0), refs, diss)
-    for frame, want in zip(got, EXPECTED["small_8bit/egl1"]):
-        keys = [k for k in want if k.startswith("adm") or k.startswith("aim")]
-        assert sorted(frame) == sorted(keys) and all(k.endswith("_egl_1") for k in keys)
-        assert_close(frame, want, keys)
+    got = run_extractor(_extractor(SMALL, adm_enhn_gain_limit=1.0), SMALL)
+    expected = expected_run(SMALL, "float_features_egl1")["frames"]
+    keys = [k for k in expected[0] if k.startswith("adm") or k.startswith("aim")]
+    assert all(k.endswith("_egl_1") for k in keys)
+    for frame in got:
+        assert sorted(frame) == sorted(keys)
+    assert_float_features_close(got, expected, keys)
 
 
 
 def test_egl1_debug_key_adm_keeps_its_bare_name():
     """libvmaf writes the debug ``adm`` unsuffixed: it is missing from float_adm.c's
     provided_features (specs/float_adm.md §8); every other key carries ``_egl_1``."""
-    refs, diss = make_clip(**CASES["small_8bit"])
-    extractor = FloatAdmExtractor(width=64, height=48, bitdepth=8, adm_enhn_gain_limit=1.0, debug=True)
-    got = run_extractor(extractor, refs, diss)
-    for frame, want in zip(got, EXPECTED["small_8bit/egl1"]):
+    got = run_extractor(_extractor(SMALL, adm_enhn_gain_limit=1.0, debug=True), SMALL)
+    expected = expected_run(SMALL, "float_features_egl1")["frames"]
+    for frame in got:
         assert sorted(frame) == sorted(["adm"] + [f"{k}_egl_1" for k in ADM_KEYS + ADM_DEBUG_KEYS if k != "adm"])
         assert frame["adm"] == frame["adm2_egl_1"]  # float_adm.c writes the same score twice
-        assert_close(frame, want, [k for k in want if k.startswith("adm") or k.startswith("aim")])
+    assert_float_features_close(got, expected, [k for k in expected[0] if k.startswith("adm") or k.startswith("aim")])
 
 
 def _frames():
-    refs, diss = make_clip(seed=9, width=64, height=48, frames=2, bitdepth=8)
-    return np.stack([to_float_luma(r, 8) for r in refs]), np.stack([to_float_luma(d, 8) for d in diss])
+    reference, distorted = clip_frames(SMALL)
+    return (np.stack([to_float_luma(r, 8) for r in to_array(reference)[:2]]),
+            np.stack([to_float_luma(d, 8) for d in to_array(distorted)[:2]]))
 
 
 def test_vmap_agrees_with_single_frames():

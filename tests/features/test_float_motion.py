@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
-import pathlib
-import sys
-
 import jax
 import numpy as np
 import pytest
+from golden_runs import assert_float_features_close, case, clip_frames, expected_run, run_extractor, to_array
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "float_golden"))
-from golden import CASES, EXPECTED, assert_close, make_clip, run_extractor  # noqa: E402
-
-from vmafref.features._float_common import UnsupportedBitdepthError, to_float_luma  # noqa: E402
-from vmafref.features.float_motion import FloatMotionExtractor, float_motion_blur, float_motion_sad  # noqa: E402
+from vmafref.features._float_common import UnsupportedBitdepthError, to_float_luma
+from vmafref.features.float_motion import FloatMotionExtractor, float_motion_blur, float_motion_sad
 
 MOTION_KEYS = ["motion", "motion2", "motion3"]
+#: The golden float-feature cases (tools/make_golden.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
+CASES = ["float_small_64x48_444_8bit", "float_odd_99x67_444_8bit", "float_odd_75x53_444_10bit",
+         "float_identical_64x48_444_8bit", "float_flat_64x48_444_8bit", "float_dark_64x48_444_8bit"]
+SMALL = CASES[0]
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_matches_libvmaf(name):
-    case = CASES[name]
-    refs, diss = make_clip(**case)
-    height, width = refs[0].shape
-    got = run_extractor(FloatMotionExtractor(width=width, height=height, bitdepth=case["bitdepth"]), refs, diss)
-    for frame, want in zip(got, EXPECTED[f"{name}/default"]):
+def _luma(case_id):
+    reference, distorted = clip_frames(case_id)
+    return to_array(reference), to_array(distorted)
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_matches_libvmaf(case_id):
+    entry = case(case_id)
+    got = run_extractor(FloatMotionExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"]),
+                        case_id)
+    for frame in got:
         assert sorted(frame) == sorted(MOTION_KEYS)
-        assert_close(frame, want, MOTION_KEYS)
+    assert_float_features_close(got, expected_run(case_id, "float_features")["frames"], MOTION_KEYS)
 
 
 def test_motion2_is_written_one_frame_late():
-    refs, diss = make_clip(**CASES["small_8bit"])
+    refs, diss = _luma(SMALL)
     extractor = FloatMotionExtractor(width=64, height=48, bitdepth=8)
     first = extractor.extract(0, refs[0], diss[0])
     assert set(first[0]) == {"motion2", "motion"}
@@ -42,17 +45,16 @@ def test_motion2_is_written_one_frame_late():
 
 
 def test_debug_false_and_force_zero():
-    refs, diss = make_clip(**CASES["small_8bit"])
-    got = run_extractor(FloatMotionExtractor(width=64, height=48, bitdepth=8, debug=False), refs, diss)
+    got = run_extractor(FloatMotionExtractor(width=64, height=48, bitdepth=8, debug=False), SMALL)
     assert all("motion" not in frame for frame in got)
-    got = run_extractor(FloatMotionExtractor(width=64, height=48, bitdepth=8, motion_force_zero=True), refs, diss)
+    got = run_extractor(FloatMotionExtractor(width=64, height=48, bitdepth=8, motion_force_zero=True), SMALL)
     assert all(set(v.values()) == {0.0} for v in got)
     assert all(k.endswith("_force_0") for v in got for k in v)
 
 
 def test_eager_jit_vmap_agree():
-    refs, _ = make_clip(seed=9, width=40, height=32, frames=2, bitdepth=8)
-    frames = np.stack([to_float_luma(r, 8) for r in refs])
+    refs, _ = _luma(SMALL)
+    frames = np.stack([to_float_luma(r, 8) for r in refs[:2]])
     eager = [float_motion_blur(f) for f in frames]
     batched = jax.jit(jax.vmap(float_motion_blur))(frames)
     for i in range(2):

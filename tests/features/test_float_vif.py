@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import pathlib
-import sys
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from golden_runs import assert_float_features_close, case, clip_frames, expected_run, run_extractor, to_array
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent / "data" / "float_golden"))
-from golden import CASES, EXPECTED, assert_close, make_clip, run_extractor  # noqa: E402
-
-from vmafref.features._float_common import FrameSizeError, UnsupportedBitdepthError, to_float_luma  # noqa: E402
-from vmafref.features.float_vif import (  # noqa: E402
+from vmafref.features._float_common import FrameSizeError, UnsupportedBitdepthError, to_float_luma
+from vmafref.features.float_vif import (
     FloatVifExtractor,
     float_vif_accumulators,
     log2f_approx,
@@ -25,45 +20,48 @@ VIF_KEYS = [f"vif_scale{k}" for k in range(4)]
 VIF_DEBUG_KEYS = ["vif", "vif_num", "vif_den"] + [f"vif_{p}_scale{k}" for k in range(4) for p in ("num", "den")]
 
 
-FAST = ["small_8bit", "identical_8bit", "flat_8bit", "dark_8bit"]
+#: The golden float-feature cases (tools/make_golden.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
+FAST = ["float_small_64x48_444_8bit", "float_identical_64x48_444_8bit", "float_flat_64x48_444_8bit",
+        "float_dark_64x48_444_8bit"]
+ODD = ["float_odd_99x67_444_8bit", "float_odd_75x53_444_10bit"]
+SMALL = FAST[0]
 
 
-def _check(name):
-    case = CASES[name]
-    refs, diss = make_clip(**case)
-    height, width = refs[0].shape
-    extractor = FloatVifExtractor(width=width, height=height, bitdepth=case["bitdepth"], debug=True)
-    got = run_extractor(extractor, refs, diss)
-    for frame, want in zip(got, EXPECTED[f"{name}/default"]):
-        assert_close(frame, want, VIF_KEYS + VIF_DEBUG_KEYS)
+def _extractor(case_id, **options):
+    entry = case(case_id)
+    return FloatVifExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"], **options)
 
 
-@pytest.mark.parametrize("name", FAST)
-def test_matches_libvmaf(name):
-    _check(name)
+def _check(case_id):
+    got = run_extractor(_extractor(case_id, debug=True), case_id)
+    assert_float_features_close(got, expected_run(case_id, "float_features")["frames"], VIF_KEYS + VIF_DEBUG_KEYS)
+
+
+@pytest.mark.parametrize("case_id", FAST)
+def test_matches_libvmaf(case_id):
+    _check(case_id)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(set(CASES) - set(FAST)))
-def test_matches_libvmaf_odd_sizes(name):
-    _check(name)
+@pytest.mark.parametrize("case_id", ODD)
+def test_matches_libvmaf_odd_sizes(case_id):
+    _check(case_id)
 
 
 def test_egl1_keys_and_values():
-    case = CASES["small_8bit"]
-    refs, diss = make_clip(**case)
-    extractor = FloatVifExtractor(width=64, height=48, bitdepth=8, vif_enhn_gain_limit=1.0)
-    got = run_extractor(extractor, refs, diss)
-    for frame, want in zip(got, EXPECTED["small_8bit/egl1"]):
-        keys = [k for k in want if k.startswith("vif")]
+    got = run_extractor(_extractor(SMALL, vif_enhn_gain_limit=1.0), SMALL)
+    expected = expected_run(SMALL, "float_features_egl1")["frames"]
+    keys = [k for k in expected[0] if k.startswith("vif")]
+    assert all(k.endswith("_egl_1") for k in keys)
+    for frame in got:
         assert sorted(frame) == sorted(keys)
-        assert all(k.endswith("_egl_1") for k in keys)
-        assert_close(frame, want, keys)
+    assert_float_features_close(got, expected, keys)
 
 
 def _frames():
-    refs, diss = make_clip(seed=9, width=64, height=48, frames=2, bitdepth=8)
-    return np.stack([to_float_luma(r, 8) for r in refs]), np.stack([to_float_luma(d, 8) for d in diss])
+    reference, distorted = clip_frames(SMALL)
+    return (np.stack([to_float_luma(r, 8) for r in to_array(reference)[:2]]),
+            np.stack([to_float_luma(d, 8) for d in to_array(distorted)[:2]]))
 
 
 def test_vmap_agrees_with_single_frames():
