@@ -240,7 +240,7 @@ for _name, _table in (("motion", _MOTION_OPTIONS), ("vif", _VIF_OPTIONS), ("adm"
                          "feature_family": "fixed_point", "model_family": None}
 
 #: Tolerance per key family (one table for the goldens and ``vmafref conformance``).
-from vmafref.tolerances import CPU_FAMILY_LIMIT, TOLERANCES, within  # noqa: E402
+from vmafref.tolerances import CPU_FAMILY_LIMIT, EXACT, TOLERANCES, compare_run, within  # noqa: E402
 
 
 # --------------------------------------------------------------------------- clip formats
@@ -1080,41 +1080,24 @@ def run_manifest_entry(run_id: str) -> dict:
 
 
 def _same(a: float, b: float) -> bool:
-    return a == b or (math.isnan(a) and math.isnan(b))
+    return within(a, b, EXACT)
 
 
-def diff_runs(expected: dict, got: dict, equal: Callable[[str, float, float], bool] | None = None) -> list[str]:
-    """Human-readable list of every difference between two ``run_case`` results.
+def diff_runs(expected: dict, got: dict, limit_for: Callable[[str, str], dict] | None = None) -> list[str]:
+    """Human-readable list of every difference between two ``run_case`` results, through the
+    goldens' one comparer (:func:`vmafref.tolerances.compare_run`).
 
-    ``equal(key, expected, got)`` decides whether two values of ``key`` agree (default: the
-    same double, NaN matching NaN).
+    ``limit_for(run_id, key)`` is the tolerance of ``key`` (default: the same double, NaN
+    matching NaN).
     """
-    equal = equal or (lambda key, a, b: _same(a, b))
     problems = []
     for run_id in sorted(set(expected) | set(got)):
         if run_id not in expected or run_id not in got:
             problems.append(f"run {run_id}: present in only one of expected/recomputed")
             continue
-        e_frames, g_frames = expected[run_id]["frames"], got[run_id]["frames"]
-        if len(e_frames) != len(g_frames):
-            problems.append(f"run {run_id}: {len(e_frames)} frames expected, {len(g_frames)} recomputed")
-        for index, (e, g) in enumerate(zip(e_frames, g_frames)):
-            if set(e) != set(g):
-                problems.append(f"run {run_id} frame {index}: keys differ: expected only "
-                                f"{sorted(set(e) - set(g))}, recomputed only {sorted(set(g) - set(e))}")
-            for key in sorted(set(e) & set(g)):
-                if not equal(key, e[key], g[key]):
-                    problems.append(f"run {run_id} frame {index} {key}: expected {e[key]!r}, got {g[key]!r} "
-                                    f"(diff {g[key] - e[key]:.3g})")
-        e_pooled, g_pooled = expected[run_id]["pooled"], got[run_id]["pooled"]
-        if not e_pooled:  # a moved case whose pooled values were never recorded (docs/golden.md)
-            continue
-        for key in sorted(set(e_pooled) | set(g_pooled)):
-            for method in ("min", "max", "mean", "harmonic_mean"):
-                a = e_pooled.get(key, {}).get(method)
-                b = g_pooled.get(key, {}).get(method)
-                if a is None or b is None or not equal(key, a, b):
-                    problems.append(f"run {run_id} pooled {key} {method}: expected {a!r}, got {b!r}")
+        limit = (lambda key: EXACT) if limit_for is None else (lambda key, run_id=run_id: limit_for(run_id, key))
+        problems += [f"run {run_id} {mismatch.describe()}"
+                     for mismatch in compare_run(expected[run_id], got[run_id]["frames"], got[run_id]["pooled"], limit)]
     return problems
 
 
@@ -1130,10 +1113,10 @@ def _explained_by_rcpss(run_id: str, expected: dict, got: dict) -> bool:
     Intel Xeon and an AMD EPYC over every stored case)."""
     model_keys = expected.get("model_keys", [])
 
-    def close(key: str, a: float, b: float) -> bool:
-        return _same(a, b) or (_rcp_key(key, model_keys) and within(a, b, CPU_FAMILY_LIMIT))
+    def limit_for(_run_id: str, key: str) -> dict:
+        return CPU_FAMILY_LIMIT if _rcp_key(key, model_keys) else EXACT
 
-    return not diff_runs({run_id: expected}, {run_id: got}, equal=close)
+    return not diff_runs({run_id: expected}, {run_id: got}, limit_for)
 
 
 # ---------------------------------------------------------------------------- files
