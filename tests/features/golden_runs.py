@@ -18,7 +18,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "golden"
 sys.path.insert(0, str(ROOT / "tools"))
-from make_golden import read_frames  # noqa: E402
+from golden_clips import read_frames  # noqa: E402
 
 from vmafref.tolerances import within  # noqa: E402
 

@@ -30,7 +30,7 @@ from vmafref.features.cambi import (
 )
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tools"))
-from make_golden import RUNS  # noqa: E402
+from golden_cases import RUNS  # noqa: E402
 
 #: Every cambi run of the golden cases (8 and 10 bit, 12 and 16 bit src01, real, codec and
 #: synthetic banding content); the first runs by default, the others are slow (a JIT

@@ -12,7 +12,7 @@ from vmafref.features.float_adm import FloatAdmExtractor, adm_csf_factors, float
 
 ADM_KEYS = ["adm2", "aim", "adm3"] + [f"adm_scale{k}" for k in range(4)]
 ADM_DEBUG_KEYS = ["adm", "adm_num", "adm_den"] + [f"adm_{p}_scale{k}" for k in range(4) for p in ("num", "den")]
-#: The golden float-feature cases (tools/make_golden.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
+#: The golden float-feature cases (tools/golden_cases.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
 FAST = ["float_small_64x48_444_8bit", "float_identical_64x48_444_8bit", "float_flat_64x48_444_8bit",
         "float_dark_64x48_444_8bit"]
 ODD = ["float_odd_99x67_444_8bit", "float_odd_75x53_444_10bit"]

@@ -11,7 +11,7 @@ from vmafref.features._float_common import UnsupportedBitdepthError, to_float_lu
 from vmafref.features.float_motion import FloatMotionExtractor, float_motion_blur, float_motion_sad
 
 MOTION_KEYS = ["motion", "motion2", "motion3"]
-#: The golden float-feature cases (tools/make_golden.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
+#: The golden float-feature cases (tools/golden_cases.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
 CASES = ["float_small_64x48_444_8bit", "float_odd_99x67_444_8bit", "float_odd_75x53_444_10bit",
          "float_identical_64x48_444_8bit", "float_flat_64x48_444_8bit", "float_dark_64x48_444_8bit"]
 SMALL = CASES[0]

@@ -20,7 +20,7 @@ VIF_KEYS = [f"vif_scale{k}" for k in range(4)]
 VIF_DEBUG_KEYS = ["vif", "vif_num", "vif_den"] + [f"vif_{p}_scale{k}" for k in range(4) for p in ("num", "den")]
 
 
-#: The golden float-feature cases (tools/make_golden.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
+#: The golden float-feature cases (tools/golden_cases.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
 FAST = ["float_small_64x48_444_8bit", "float_identical_64x48_444_8bit", "float_flat_64x48_444_8bit",
         "float_dark_64x48_444_8bit"]
 ODD = ["float_odd_99x67_444_8bit", "float_odd_75x53_444_10bit"]

@@ -25,7 +25,7 @@ from vmafref.features.integer_adm import (
 )
 
 from golden_runs import case, cases_with_runs, clip_frames, expected_run, golden_run
-from make_golden import adm_luma_pair  # noqa: E402  (the frames' generator, tools/make_golden.py)
+from golden_clips import adm_luma_pair  # noqa: E402  (the frames' generator, tools/golden_clips.py)
 
 #: The golden integer ADM cases: case id -> the run (``adm`` or one with options).
 EXPECTED = cases_with_runs("adm_", "adm")
