@@ -203,3 +203,20 @@ def test_host_scores_equal_the_jax_functions_bit_for_bit(seed, frames, five, ave
     for want2, want3 in (eager, jitted):
         np.testing.assert_array_equal(got2.view(np.uint64), want2.view(np.uint64))
         np.testing.assert_array_equal(got3.view(np.uint64), want3.view(np.uint64))
+
+
+def test_clip_programs_are_compiled_once_per_options():
+    from vmafref.features import integer_motion
+
+    clip = np.random.default_rng(3).integers(0, 256, size=(4, 20, 24), dtype=np.uint8)
+    first = integer_motion.clip_motion(clip, bitdepth=8)
+    programs = dict(integer_motion._CLIP_PROGRAMS)
+    assert not any(key[1][1] == 0.37 for key in programs)
+    second = integer_motion.clip_motion(clip[::-1].copy(), bitdepth=8)
+    assert integer_motion._CLIP_PROGRAMS == programs  # the same program, not a new trace
+    again = integer_motion.clip_motion(clip, bitdepth=8)
+    for key in first:
+        np.testing.assert_array_equal(np.asarray(first[key]), np.asarray(again[key]))
+    assert not all(np.array_equal(np.asarray(first[k]), np.asarray(second[k])) for k in first)
+    integer_motion.clip_motion(clip, bitdepth=8, motion_blend_factor=0.37)  # other options: one more program
+    assert len(integer_motion._CLIP_PROGRAMS) == len(programs) + 1
