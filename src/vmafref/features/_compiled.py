@@ -141,6 +141,8 @@ class Stage:
                     statics[name] = value
                 else:
                     dynamic_kwargs[name] = value
+        if _jax_config.disable_jit.value:  # jax.disable_jit(): run the Python function eagerly
+            return self._fn(*args, **kwargs)
         leaves, tree = jax.tree_util.tree_flatten((dynamic_args, dynamic_kwargs))
         for leaf in leaves:
             if isinstance(leaf, Tracer):  # under grad/vmap/jit: an ordinary jitted function

@@ -32,7 +32,6 @@ reproduced step for step. Pure functions:
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Any
 
 import jax
@@ -42,6 +41,7 @@ from jax import lax
 
 from vmafref.feature_names import feature_key
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
     "CAMBI_MIN_WIDTH_HEIGHT",
@@ -483,8 +483,8 @@ def _check_window_fits(width: int, height: int, window_size: int) -> None:
                               f"window ({window_size}); libvmaf reads outside the scale there")
 
 
-@functools.partial(jax.jit, static_argnames=("window_size", "num_diffs", "tvi", "vlt_luma", "band_base",
-                                             "band_size", "speedup"))
+@stage_jit(static_argnames=("window_size", "num_diffs", "tvi", "vlt_luma", "band_base", "band_size",
+                             "speedup"))
 def _scale_maps(image, *, window_size, num_diffs, tvi, vlt_luma, band_base, band_size, speedup):
     return _scale_maps_impl(image, window_size=window_size, num_diffs=num_diffs, tvi=tvi,
                             vlt_luma=vlt_luma, band_base=band_base, band_size=band_size, speedup=speedup)

@@ -22,7 +22,6 @@ Pure functions:
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -32,6 +31,7 @@ import numpy as np
 
 from vmafref._x64 import x64
 from vmafref.features.extractor import FeatureExtractor, FrameValues
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
     "CiedeExtractor",
@@ -68,7 +68,7 @@ def check_geometry(width: int, height: int, pixel_format: str, bitdepth: int) ->
                               "of 32), so its value is undefined; vmafref refuses it (specs/ciede.md §2)")
 
 
-@functools.partial(jax.jit, static_argnames=("width", "height", "pixel_format"))
+@stage_jit(static_argnames=("width", "height", "pixel_format"))
 def upsample_chroma(plane: jax.Array, *, width: int, height: int, pixel_format: str) -> jax.Array:
     """A chroma plane of ``(height >> ss_ver, width >> ss_hor)`` samples at ``(height, width)``,
     read as ``scale_chroma_planes`` reads it (``ciede.c:61-95``).
@@ -192,7 +192,7 @@ def _ciede2000(l1, a1, b1, l2, a2, b2) -> jax.Array:
     return _f32(jnp.sqrt(lightness ** 2 + chroma64 ** 2 + hue64 ** 2 + cross))
 
 
-@functools.partial(jax.jit, static_argnames=("bitdepth",))
+@stage_jit(static_argnames=("bitdepth",))
 def _map(ref_y, ref_u, ref_v, dis_y, dis_u, dis_v, *, bitdepth):
     l1, a1, b1 = lab_color(ref_y, ref_u, ref_v, bitdepth=bitdepth)
     l2, a2, b2 = lab_color(dis_y, dis_u, dis_v, bitdepth=bitdepth)

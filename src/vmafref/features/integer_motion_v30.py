@@ -24,7 +24,6 @@ only: no ``integer_motion3``, no ``VMAF_integer_feature_motion_sad_score``. moti
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import jax
@@ -36,6 +35,7 @@ from vmafref._x64 import x64
 from vmafref.feature_names import feature_key
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
 from vmafref.features.integer_motion import MOTION_FILTER, MOTION_MIN_SIZE, MotionInputError
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = ["IntegerMotionV30Extractor", "blur_v30", "sad_v30", "sad_score_v30", "clip_motion_v30"]
 
@@ -77,12 +77,12 @@ def _sad_of_blurred(a: jax.Array, b: jax.Array) -> jax.Array:
     return jnp.sum(jnp.abs(a - b), axis=(-2, -1))
 
 
-@functools.partial(jax.jit, static_argnames=("bitdepth",))
+@stage_jit(static_argnames=("bitdepth",))
 def _blur_jit(frame, *, bitdepth):
     return blur_v30(frame, bitdepth)
 
 
-_sad_jit = jax.jit(_sad_of_blurred)
+_sad_jit = stage_jit(_sad_of_blurred)
 
 
 def _check(frame: Any, bitdepth: int) -> None:

@@ -21,7 +21,6 @@ specs/psnr_hvs.md.
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -30,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from vmafref.features.extractor import FeatureExtractor, FrameValues
+from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
     "CSF",
@@ -153,7 +153,7 @@ def _seq_sum(values: list) -> jax.Array:
     return total
 
 
-@functools.partial(jax.jit, static_argnames=("plane",))
+@stage_jit(static_argnames=("plane",))
 def block_terms(src: jax.Array, dst: jax.Array, *, plane: int) -> jax.Array:
     """Per block (``(..., 8, 8)`` int samples), the 64 float32 terms ``(err·csf)²`` that
     ``calc_psnrhvs`` adds to ``ret``, in its ``(i, j)`` order (``:274-363``)."""
