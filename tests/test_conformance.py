@@ -204,3 +204,12 @@ def test_real_libvmaf_is_conformant_on_its_c_path(tmp_path, capsys):
     assert status == 0, capsys.readouterr().out
     if report["libvmaf_version"] == "f85a8536":
         assert report["pairs"][0]["status"] == "ok"
+
+
+def test_the_simd_explanation_names_the_dwt_tail_rule_where_it_applies():
+    from vmafref.conformance import _simd_tail_note
+
+    assert _simd_tail_note(161) == ("; at this width the SIMD DWT's last vector reads past the row: "
+                                    "AVX512 from scale 2, AVX2 from scale 2")
+    assert _simd_tail_note(80).endswith("AVX2 from scale 3")
+    assert _simd_tail_note(1920) == "" and _simd_tail_note(None) == ""

@@ -444,6 +444,19 @@ class Report:
         return "\n".join(lines)
 
 
+def _simd_tail_note(width: int | None) -> str:
+    """Where libvmaf's SIMD DWT reads past the row at this width (specs/integer_adm.md §9)."""
+    from vmafref.features.integer_adm import simd_tail_scale
+
+    if not width:
+        return ""
+    parts = [f"{kernel.upper()} from scale {scale}" for kernel in ("avx512", "avx2")
+             if (scale := simd_tail_scale(width, kernel)) is not None]
+    if not parts:
+        return ""
+    return "; at this width the SIMD DWT's last vector reads past the row: " + ", ".join(parts)
+
+
 def _explain(pair: Pair, base: dict[str, KeyResult], libvmaf_doc: dict, families: dict[str, str],
              rescore: Callable[[str], dict], rerun_c_path: Callable[[], dict] | None, vmafref_doc: dict,
              report: PairReport, progress: Callable[[str], None]) -> None:
@@ -486,7 +499,8 @@ def _explain(pair: Pair, base: dict[str, KeyResult], libvmaf_doc: dict, families
                 libvmaf=CONVENTIONS[conv].libvmaf) + f" ({', '.join(keys)})")
     if "libvmaf SIMD" in used:
         keys = sorted(k for k, c in report.explained.items() if "libvmaf SIMD" in c)
-        report.explanations.append(EXPLANATIONS["simd"] + f" ({', '.join(keys)}; width {pair.width or '?'})")
+        report.explanations.append(EXPLANATIONS["simd"] + f" ({', '.join(keys)}; width {pair.width or '?'}"
+                                   f"{_simd_tail_note(pair.width)})")
     unexplained = [key for key in differing if key not in report.explained]
     for pattern, convention, text in HINTS:
         hit = [key for key in unexplained if pattern.match(key)]

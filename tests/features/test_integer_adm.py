@@ -164,3 +164,39 @@ def test_bad_inputs_raise():
 def test_unsupported_or_invalid_options_raise(options, match):
     with pytest.raises(ValueError, match=match):
         IntegerAdmExtractor(width=48, height=40, bitdepth=8, **options)
+
+
+def test_simd_tail_rule_predicts_every_recorded_simd_disagreement():
+    """libvmaf's SIMD ADM disagreements recorded with each golden case (cpumask 0: AVX-512,
+    16: AVX2) start exactly at the scale :func:`simd_tail_scale` names (specs/integer_adm.md §9)."""
+    import json
+    import re
+
+    from golden_runs import GOLDEN
+
+    from vmafref.features.integer_adm import simd_tail_scale
+
+    checked = affected = 0
+    for entry in json.loads((GOLDEN / "manifest.json").read_text())["cases"]:
+        recorded = entry["libvmaf"].get("simd_disagreements")
+        has_adm = any(run["model_family"] in ("vmaf",) or any(f["name"] == "adm" for f in run["features"])
+                      for run in entry["runs"])
+        if recorded is None or not has_adm:
+            continue
+        for mask, kernel in (("0", "avx512"), ("16", "avx2")):
+            adm_keys = " ".join(key for key in recorded[mask] if "adm" in key.split("/")[1])
+            scales = [int(s) for s in re.findall(r"_scale(\d)", adm_keys) if int(s) >= 1]
+            first = min(scales, default=None)
+            assert first == simd_tail_scale(entry["width"], kernel), (entry["id"], kernel, first)
+            checked += 1
+            affected += first is not None
+    assert checked >= 80 and 20 <= affected < checked
+
+
+@pytest.mark.parametrize(("width", "avx2", "avx512"), [
+    (1920, None, None), (1280, None, None), (3840, None, None), (160, None, None),
+    (33, 1, 1), (80, 3, None), (101, 2, None), (161, 2, 2), (70, 2, 2), (49, 1, None)])
+def test_simd_tail_scale_at_common_and_affected_widths(width, avx2, avx512):
+    from vmafref.features.integer_adm import simd_tail_scale
+
+    assert simd_tail_scale(width, "avx2") == avx2 and simd_tail_scale(width, "avx512") == avx512

@@ -43,12 +43,44 @@ __all__ = [
     "adm_accumulators",
     "adm_scores",
     "integer_adm",
+    "SIMD_LANES",
+    "simd_tail_scale",
 ]
 
 #: Smallest width and height for which libvmaf's DWT index table never points outside the
 #: plane: every scale's input needs ``(n + 1) // 2 >= 3``, i.e. n >= 5 at scale 3, so
 #: n >= 33 at scale 0 (``integer_adm.c:732-753``). See specs/integer_adm.md §2.
 ADM_MIN_SIZE = 33
+
+#: Outputs per vector in the horizontal pass of libvmaf's SIMD ``adm_dwt2_s123_combined``
+#: (``x86/adm_avx2.c:3173,3387``, ``x86/adm_avx512.c:2584,2772``). See specs/integer_adm.md §9.
+SIMD_LANES = {"avx2": 4, "avx512": 8}
+
+
+def simd_tail_scale(width: int, kernel: str) -> int | None:
+    """The first scale whose keys libvmaf's SIMD integer ADM (``kernel`` "avx2" or "avx512")
+    gets differently from its C code at this frame width, or ``None`` where they agree.
+
+    The SIMD horizontal pass of scales 1-3 runs its vectors over outputs ``1 ..
+    half_w_mod`` with ``half_w_mod = hw - ((hw - 1) % lanes)`` (``hw`` the band width). When
+    ``(hw - 1) % lanes == 0`` the last vector also computes the band's last column, which
+    needs mirrored input columns, from the columns past the row instead: the next temporary
+    row (``tmphi_ref`` after ``tmplo_ref``, ...) or, for the distorted h and d bands, memory
+    the C code never reads. That column enters the scale's sums when the score region's
+    border is at most one sample (``left <= 1``); otherwise it first shows at the next scale,
+    through the approximation band. Checked against libvmaf f85a8536 at every recorded
+    golden width and a sweep of widths 36-145 (specs/integer_adm.md §9). vmafref computes the
+    C code at every width.
+    """
+    lanes = SIMD_LANES[kernel]
+    bands = _band_sizes(int(width), 1)
+    for scale in (1, 2, 3):
+        band_width = bands[scale][0]
+        if (band_width - 1) % lanes == 0:
+            left = int(band_width * _BORDER_FACTOR - 0.5)
+            return scale if left <= 1 or scale == 3 else scale + 1
+    return None
+
 
 #: db2 analysis filters in Q15 and the low-pass sum (``integer_adm.h:124-127``).
 DB2_LO = (15826, 27411, 7345, -4240)
