@@ -213,3 +213,54 @@ def test_the_simd_explanation_names_the_dwt_tail_rule_where_it_applies():
                                     "AVX512 from scale 2, AVX2 from scale 2")
     assert _simd_tail_note(80).endswith("AVX2 from scale 3")
     assert _simd_tail_note(1920) == "" and _simd_tail_note(None) == ""
+
+
+class _FakeLibrary:
+    """A stand-in for :class:`vmafref.libvmaf_capi.LibVmaf`: records what it is asked, and
+    answers with vmafref's own values of the pair (so that the comparison is exact)."""
+
+    calls: list = []
+
+    def __init__(self, path, allow_version_mismatch=False):
+        self.version = "f85a8536"
+
+    def compute(self, frames, *, width, height, pixel_format, bitdepth, models, features, cpumask):
+        from vmafref.libvmaf_capi import Scores
+
+        frames = list(frames)
+        _FakeLibrary.calls.append({"models": models, "features": features, "cpumask": cpumask,
+                                   "geometry": (width, height, pixel_format, bitdepth), "frames": len(frames)})
+        document = json.loads(Path(os.environ["FAKE_LIBRARY_DOC"]).read_text())
+        values = [dict(frame["metrics"]) for frame in document["frames"]]
+        pooled = {key: dict(methods) for key, methods in document["pooled_metrics"].items()}
+        for row in values:
+            row["vmaf"] = 50.0
+        pooled["vmaf"] = dict.fromkeys(("min", "max", "mean", "harmonic_mean"), 50.0)
+        return Scores(self.version, values, pooled, sorted(values[0]), ["vmaf"])
+
+
+def test_a_shared_library_is_driven_through_the_c_api(setup, monkeypatch, tmp_path):
+    from vmafref import conformance, libvmaf_capi
+
+    library = tmp_path / "libvmaf.so.3.2.0"
+    library.write_bytes(b"\x7fELF")
+    monkeypatch.setattr(libvmaf_capi, "LibVmaf", _FakeLibrary)
+    monkeypatch.setenv("FAKE_LIBRARY_DOC", str(setup["work"] / "f85a8536.json"))
+    _FakeLibrary.calls.clear()
+    assert conformance._is_shared_library(str(library)) and not conformance._is_shared_library(str(setup["fake"]))
+    pair = Pair(str(setup["ref"]), str(setup["dis"]), WIDTH, HEIGHT, "420", 8)
+    report = conformance.run_conformance(str(library), [pair], features=["motion"], no_prediction=True)
+    assert report.pairs[0].status() == "ok"
+    (call,) = _FakeLibrary.calls
+    assert call["geometry"] == (WIDTH, HEIGHT, "420", 8) and call["frames"] == FRAMES and call["cpumask"] == 0
+    assert [f.name for f in call["features"]] == ["motion"]
+    assert [m.version for m in call["models"]] == []  # -n: no default model
+    _FakeLibrary.calls.clear()
+    with pytest.raises(ConformanceError, match="no such file"):
+        conformance.run_conformance(str(tmp_path / "libvmaf.so"), [pair])
+    conformance.LibvmafLibrary(str(library)).score(pair, ["--model", "version=vmaf_v0.6.1:adm.debug=true:name=x"],
+                                                    255, str(tmp_path / "out.json"))
+    (call,) = _FakeLibrary.calls
+    (model,) = call["models"]
+    assert (model.version, dict(model.overloads), model.name, call["cpumask"]) == \
+        ("vmaf_v0.6.1", {"adm": {"debug": "true"}}, "x", 255)

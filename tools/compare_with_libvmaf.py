@@ -4,7 +4,7 @@
         --model version=vmaf_v0.6.1:adm.debug=true --libvmaf path/to/libvmaf.so
 
 vmafref runs as ``vmafref score ... --json`` (full-precision output); libvmaf runs through
-``tools/libvmaf_ctypes.py`` with the same ``--model`` / ``--feature`` requests, so every value
+``vmafref.libvmaf_capi`` with the same ``--model`` / ``--feature`` requests, so every value
 is an IEEE double on both sides. libvmaf runs its plain C code (``--cpumask 255``), the
 definition its SIMD paths are meant to reproduce; ``--simd-check`` also runs the SIMD paths
 and lists the keys where libvmaf disagrees with itself (its integer ADM does at some frame
@@ -35,7 +35,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from libvmaf_ctypes import (  # noqa: E402  (the tools folder is not a package)
+from vmafref.libvmaf_capi import (  # noqa: E402
     EXPECTED_VERSION,
     FeatureRequest,
     LibVmaf,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from libvmaf_ctypes import chroma_shape
+from vmafref.libvmaf_capi import chroma_shape
 
 # --------------------------------------------------------------------------- clip formats
 

@@ -50,7 +50,7 @@ from golden_cases import (  # noqa: E402  (the tools folder is not a package)
     Case,
 )
 from golden_clips import read_frames  # noqa: E402
-from libvmaf_ctypes import EXPECTED_VERSION, FeatureRequest, LibVmaf, LibVmafError, ModelRequest  # noqa: E402
+from vmafref.libvmaf_capi import EXPECTED_VERSION, FeatureRequest, LibVmaf, LibVmafError, ModelRequest  # noqa: E402
 
 from vmafref.tolerances import CPU_FAMILY_LIMIT, EXACT, TOLERANCES, compare_run, within  # noqa: E402
 

@@ -310,6 +310,77 @@ class LibvmafBinary:
             return read_libvmaf_json(handle.read())
 
 
+class LibvmafLibrary:
+    """libvmaf's shared library (``libvmaf.so``) at ``path``, driven through its C API
+    (:mod:`vmafref.libvmaf_capi`): every value at full double precision. The clips are read
+    with vmafref's own readers (libvmaf's library reads none) and fed as pictures."""
+
+    def __init__(self, path: str, timeout: float | None = None):
+        from vmafref.libvmaf_capi import LibVmaf, LibVmafError
+
+        if not os.path.isfile(path):
+            raise ConformanceError(f"--libvmaf {path!r}: no such file")
+        try:
+            self._library = LibVmaf(path, allow_version_mismatch=True)
+        except (LibVmafError, OSError) as error:
+            raise ConformanceError(f"--libvmaf {path!r}: cannot load it as libvmaf: {error}") from None
+        self.path = path
+        self.version = self._library.version
+
+    def score(self, pair: Pair, requests: Sequence[str], cpumask: int | None, output: str) -> dict:
+        from vmafref.cli.score import CliError, parse_feature_option, parse_model_option
+        from vmafref.io import VideoFormatError, open_pair
+        from vmafref.libvmaf_capi import FeatureRequest, LibVmafError, ModelRequest
+
+        models, features, no_prediction = [], [], False
+        tokens = iter(requests)
+        try:
+            for token in tokens:
+                if token == "--model":
+                    model = parse_model_option(next(tokens))
+                    flags = tuple(flag for flag, on in (("disable_clip", model.disable_clip),
+                                                        ("enable_transform", model.enable_transform)) if on)
+                    models.append(ModelRequest(model.version, {k: dict(v) for k, v in model.overloads.items()},
+                                               None if model.name == "vmaf" else model.name, flags))
+                elif token == "--feature":
+                    feature = parse_feature_option(next(tokens))
+                    features.append(FeatureRequest(feature.name, dict(feature.options)))
+                elif token == "--no_prediction":
+                    no_prediction = True
+        except CliError as error:
+            raise ConformanceError(str(error)) from None
+        if not models and not no_prediction:  # libvmaf's tool then loads its default model
+            models.append(ModelRequest("vmaf_v0.6.1"))
+        try:
+            with open_pair(pair.reference, pair.distorted, width=pair.width, height=pair.height,
+                           pixel_format=pair.pixel_format, bitdepth=pair.bitdepth,
+                           frame_cnt=pair.frame_cnt) as clips:
+                geometry = clips.geometry
+                frames = (((ref.y, ref.u, ref.v), (dis.y, dis.u, dis.v)) for _, ref, dis in clips)
+                scores = self._library.compute(frames, width=geometry.width, height=geometry.height,
+                                               pixel_format=geometry.pixel_format, bitdepth=geometry.bitdepth,
+                                               models=models, features=features, cpumask=cpumask or 0)
+        except (VideoFormatError, LibVmafError, ValueError, OSError) as error:
+            raise ConformanceError(f"libvmaf's library could not score {pair.label}: {error}") from None
+        frames_out, pooled = scores.frames, scores.pooled
+        if no_prediction:  # as libvmaf's -n: the models' features, not their scores
+            frames_out = [{k: v for k, v in frame.items() if k not in scores.model_keys} for frame in frames_out]
+            pooled = {k: v for k, v in pooled.items() if k not in scores.model_keys}
+        return {"version": scores.version, "frames": frames_out, "pooled": pooled,
+                "frame_numbers": list(range(len(frames_out))), "precision": "full"}
+
+
+def open_libvmaf(path: str, timeout: float | None = None) -> LibvmafBinary | LibvmafLibrary:
+    """libvmaf at ``path``: its shared library (a ``.so``/``.dylib`` name) through the C API,
+    otherwise its command-line tool."""
+    return (LibvmafLibrary if _is_shared_library(path) else LibvmafBinary)(path, timeout=timeout)
+
+
+def _is_shared_library(path: str) -> bool:
+    """A shared library by its name: ``libvmaf.so``, ``libvmaf.so.3.2.0``, ``libvmaf.dylib``."""
+    return re.search(r"\.so(\.\d+)*$|\.dylib$", os.path.basename(path)) is not None
+
+
 def _which(name: str) -> str | None:
     import shutil
 
@@ -514,7 +585,7 @@ def run_conformance(libvmaf: str, pairs: Sequence[Pair], *, models: Sequence[str
                     timeout: float | None = None) -> Report:
     """Score every pair with libvmaf's tool at ``libvmaf`` and with vmafref; see the module doc."""
     say = progress or (lambda message: None)
-    binary = LibvmafBinary(libvmaf, timeout=timeout)
+    binary = open_libvmaf(libvmaf, timeout=timeout)
     requests = [arg for text in models for arg in ("--model", text)]
     requests += [arg for text in features for arg in ("--feature", text)]
     if no_prediction:

@@ -16,12 +16,14 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "conformance", add_help=False,
         help="score pairs with a libvmaf build and with vmafref, compare every value, explain differences",
-        description="Score each pair with libvmaf's `vmaf` tool and with vmafref (same --model/--feature flags), "
+        description="Score each pair with libvmaf (its `vmaf` tool or its library) and with vmafref (same --model/--feature flags), "
                     "compare frame by frame and key by key under the golden tolerances, and explain the "
                     "differences (specs/conformance.md). Exit status: 0 conformant, 1 unexplained "
                     "differences, 2 bad input.")
     parser.add_argument("--help", action="help", help="show this help and exit")
-    parser.add_argument("--libvmaf", required=True, metavar="BIN", help="libvmaf's command-line tool (`vmaf`)")
+    parser.add_argument("--libvmaf", required=True, metavar="BIN|LIB",
+                        help="libvmaf's command-line tool (`vmaf`), or its shared library (`libvmaf.so…`), "
+                             "driven through its C API at full precision")
     parser.add_argument("-r", "--reference", action="append", default=[], help="reference clip (repeatable)")
     parser.add_argument("-d", "--distorted", action="append", default=[],
                         help="distorted clip; the Nth -d pairs with the Nth -r")

@@ -27,7 +27,7 @@ against the printed one.
 
 Usable as a library (``LibVmaf``) and as a command::
 
-    python tools/libvmaf_ctypes.py --libvmaf path/to/libvmaf.so --version
+    python -m vmafref.libvmaf_capi --libvmaf path/to/libvmaf.so --version
 """
 
 from __future__ import annotations
