@@ -616,3 +616,24 @@ def test_unknown_rcpss_family_is_a_usage_error(tiny_pair, capsys):
         main([*tiny_pair[2], "--rcpss", "arm"])
     assert stopped.value.code == EXIT_ERROR
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_cpumask_warns_where_libvmafs_simd_adm_differs_from_its_c_code(tmp_path, capsys):
+    """At width 80 libvmaf's AVX2 integer ADM (--cpumask 16) differs from its C code at scale 3
+    and its AVX-512 one does not (specs/integer_adm.md §9); vmafref's values are the C path's either way."""
+    rng = np.random.default_rng(4)
+    luma = rng.integers(16, 236, size=(2, 40, 80), dtype=np.uint8)
+    chroma = np.full(2 * 20 * 40, 128, np.uint8).tobytes()
+    for name, shift in (("ref.yuv", 0), ("dis.yuv", 4)):
+        (tmp_path / name).write_bytes(b"".join((np.clip(p.astype(int) + shift, 0, 255)).astype(np.uint8).tobytes()
+                                               + chroma for p in luma))
+    flags = ["score", "-r", str(tmp_path / "ref.yuv"), "-d", str(tmp_path / "dis.yuv"), "-w", "80", "-h", "40",
+             "-p", "420", "-b", "8", "--json", "-o", "-", "-q"]
+    outputs = {}
+    for mask in (None, "0", "16", "255"):
+        status, out, err = _run(capsys, flags + ([] if mask is None else ["--cpumask", mask]))
+        assert status == 0
+        outputs[mask] = json.loads(out)["frames"]
+        warned = "AVX2 integer ADM, which at width 80 differs from its C code from scale 3 on" in err
+        assert warned == (mask == "16"), (mask, err)
+    assert outputs["0"] == outputs["16"] == outputs["255"] == outputs[None]

@@ -125,8 +125,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--threads", type=_unsigned, default=0, metavar="N",
                         help="score several frames at once on N threads (0 and 1: one); the values never "
                              "depend on it")
-    parser.add_argument("--cpumask", type=_unsigned, default=0, metavar="BITMASK",
-                        help="accepted for libvmaf compatibility; vmafref always computes libvmaf's C path")
+    parser.add_argument("--cpumask", type=_unsigned, default=None, metavar="BITMASK",
+                        help="accepted for libvmaf compatibility; vmafref always computes libvmaf's C path, "
+                             "and warns where the SIMD path this mask leaves libvmaf differs from it "
+                             "(specs/integer_adm.md §9)")
     parser.add_argument("--gpumask", type=_unsigned, default=0, metavar="BITMASK",
                         help="accepted for libvmaf compatibility; vmafref has no GPU path")
     parser.add_argument("--libvmaf-convention", default="f85a8536", metavar="NAME",
@@ -353,6 +355,9 @@ def _run(args: argparse.Namespace) -> int:
                            libvmaf_convention=args.libvmaf_convention, rcpss=args.rcpss, threads=args.threads)
     for warning in caught:  # libvmaf prints '"X" ended before "Y".' whatever stderr is
         print(f"vmafref score: warning: {warning.message}", file=sys.stderr)
+    simd_note = _simd_cpumask_note(args.cpumask, result)
+    if simd_note:
+        print(f"vmafref score: warning: {simd_note}", file=sys.stderr)
     if terminal and not (args.quiet and args.output):
         for model in ([] if args.no_prediction else models):
             print(f"{model.version}: {result.pooled[model.name]['mean']!r}", file=sys.stderr)
@@ -367,6 +372,23 @@ def _run(args: argparse.Namespace) -> int:
     if args.output:
         return _save(result, args.output, args.output_format or "xml")
     return EXIT_OK
+
+
+def _simd_cpumask_note(cpumask: int | None, result: Any) -> str | None:
+    """Where libvmaf run with ``--cpumask`` would compute the integer ADM differently: its x86
+    kernels are AVX-512 unless bit 16 is set, else AVX2 unless bit 8 is set (libvmaf.c:122,
+    integer_adm.c:3080-3109); see specs/integer_adm.md §9."""
+    from vmafref.features.integer_adm import simd_tail_scale
+
+    if cpumask is None or not any(key.startswith("integer_adm") for key in result.keys):
+        return None
+    kernel = "avx512" if not cpumask & 16 else "avx2" if not cpumask & 8 else None
+    scale = simd_tail_scale(result.width, kernel) if kernel else None
+    if scale is None:
+        return None
+    return (f"libvmaf with --cpumask {cpumask} uses its {kernel.upper()} integer ADM, which at width "
+            f"{result.width} differs from its C code from scale {scale} on; vmafref computes the C path "
+            "(libvmaf's --cpumask 255)")
 
 
 def _save(result: Any, path: str, output_format: str) -> int:
