@@ -27,8 +27,15 @@ from vmafref.tolerances import within  # noqa: E402
 #: relative (specs/float_adm.md §10, specs/float_vif.md §8).
 FLOAT_FEATURE_LIMITS = {"value": {"rtol": 0.0, "atol": 1e-6}, "sum": {"rtol": 1e-6, "atol": 0.0}}
 
-__all__ = ["GOLDEN", "FLOAT_FEATURE_LIMITS", "assert_float_features_close", "case", "cases_with_runs", "clip_frames",
-           "expected_run", "golden_run", "run_extractor", "to_array", "worst_difference"]
+#: The float ADM/VIF/motion golden cases (tools/golden_cases.py FLOAT_FEATURE_CASES), made by an
+#: Intel CPU's libvmaf: the 64x48 ones (the first has the egl1 run too) and the odd sizes.
+FLOAT_FEATURE_CASES_64X48 = ("float_small_64x48_444_8bit", "float_identical_64x48_444_8bit",
+                             "float_flat_64x48_444_8bit", "float_dark_64x48_444_8bit")
+FLOAT_FEATURE_CASES_ODD = ("float_odd_99x67_444_8bit", "float_odd_75x53_444_10bit")
+
+__all__ = ["GOLDEN", "FLOAT_FEATURE_CASES_64X48", "FLOAT_FEATURE_CASES_ODD", "FLOAT_FEATURE_LIMITS",
+           "assert_float_features_close", "case", "cases_with_runs", "clip_frames", "expected_run", "extractor_for",
+           "golden_run", "run_extractor", "to_array", "worst_difference"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -39,6 +46,12 @@ def _manifest() -> dict:
 def case(case_id: str) -> dict:
     """The manifest entry of a golden case."""
     return _manifest()[case_id]
+
+
+def extractor_for(extractor_class, case_id: str, **options):
+    """``extractor_class`` built for the case's geometry (width, height, bit depth) with ``options``."""
+    entry = case(case_id)
+    return extractor_class(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"], **options)
 
 
 def golden_run(case_id: str, run_id: str) -> dict:

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from golden_runs import case, clip_frames, expected_run, run_extractor
+from golden_runs import clip_frames, expected_run, extractor_for, run_extractor
 
 from vmafref.features import get_extractor
 from vmafref.features.cambi import (
@@ -72,9 +72,7 @@ def _options(run_id: str) -> dict:
     pytest.param(c, r, id=f"{c}-{r}", marks=[] if i == 0 else [pytest.mark.slow])
     for i, (c, r) in enumerate(GOLDEN_RUNS)])
 def test_matches_libvmaf_bit_for_bit(case_id, run_id):
-    entry = case(case_id)
-    extractor = get_extractor("cambi")(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"],
-                                       **_options(run_id))
+    extractor = extractor_for(get_extractor("cambi"), case_id, **_options(run_id))
     expected = expected_run(case_id, run_id)["frames"]
     got = run_extractor(extractor, case_id)
     assert got == expected  # every double identical

@@ -8,7 +8,7 @@ import jax
 import numpy as np
 import pytest
 
-from golden_runs import case, expected_run, run_extractor
+from golden_runs import case, expected_run, extractor_for, run_extractor
 
 from vmafref.features import get_extractor
 from vmafref.features.ciede import (
@@ -27,9 +27,7 @@ CASES = ["identical_176x144_420_8bit", "flat_64x48_420_8bit", "near_black_96x64_
 
 
 def _extractor(case_id: str) -> CiedeExtractor:
-    entry = case(case_id)
-    return CiedeExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"],
-                          pixel_format=entry["pixel_format"])
+    return extractor_for(CiedeExtractor, case_id, pixel_format=case(case_id)["pixel_format"])
 
 
 @pytest.mark.parametrize("case_id", CASES)

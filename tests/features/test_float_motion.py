@@ -5,15 +5,16 @@ from __future__ import annotations
 import jax
 import numpy as np
 import pytest
-from golden_runs import assert_float_features_close, case, clip_frames, expected_run, run_extractor, to_array
+from golden_runs import (
+    FLOAT_FEATURE_CASES_64X48, FLOAT_FEATURE_CASES_ODD, assert_float_features_close, clip_frames, expected_run,
+    extractor_for, run_extractor, to_array,
+)
 
 from vmafref.features._float_common import UnsupportedBitdepthError, to_float_luma
 from vmafref.features.float_motion import FloatMotionExtractor, float_motion_blur, float_motion_sad
 
 MOTION_KEYS = ["motion", "motion2", "motion3"]
-#: The golden float-feature cases (tools/golden_cases.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
-CASES = ["float_small_64x48_444_8bit", "float_odd_99x67_444_8bit", "float_odd_75x53_444_10bit",
-         "float_identical_64x48_444_8bit", "float_flat_64x48_444_8bit", "float_dark_64x48_444_8bit"]
+CASES = FLOAT_FEATURE_CASES_64X48 + FLOAT_FEATURE_CASES_ODD
 SMALL = CASES[0]
 
 
@@ -24,9 +25,7 @@ def _luma(case_id):
 
 @pytest.mark.parametrize("case_id", CASES)
 def test_matches_libvmaf(case_id):
-    entry = case(case_id)
-    got = run_extractor(FloatMotionExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"]),
-                        case_id)
+    got = run_extractor(extractor_for(FloatMotionExtractor, case_id), case_id)
     for frame in got:
         assert sorted(frame) == sorted(MOTION_KEYS)
     assert_float_features_close(got, expected_run(case_id, "float_features")["frames"], MOTION_KEYS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from golden_runs import GOLDEN, case, clip_frames, expected_run, run_extractor, worst_difference
+from golden_runs import GOLDEN, clip_frames, expected_run, extractor_for, run_extractor, worst_difference
 
 from vmafref.features import get_extractor
 from vmafref.features._float_common import FrameSizeError
@@ -23,9 +23,7 @@ OPTIONS = {"enable_lcs": True, "enable_db": True, "clip_db": True}
 
 @pytest.mark.parametrize("case_id", ["texture_192x176_444_12bit"])
 def test_matches_libvmaf(case_id):
-    entry = case(case_id)
-    extractor = FloatMsSsimExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"],
-                                     **OPTIONS)
+    extractor = extractor_for(FloatMsSsimExtractor, case_id, **OPTIONS)
     expected = expected_run(case_id, "float_ms_ssim")["frames"]
     got = run_extractor(extractor, case_id)
     assert [list(frame) for frame in got] == [KEYS] * len(expected)

@@ -7,7 +7,7 @@ import jax
 import numpy as np
 import pytest
 
-from golden_runs import case, clip_frames, expected_run, run_extractor, to_array, worst_difference
+from golden_runs import clip_frames, expected_run, extractor_for, run_extractor, to_array, worst_difference
 
 from vmafref.features import get_extractor
 from vmafref.features._float_common import UnsupportedBitdepthError
@@ -20,8 +20,7 @@ CASES = ["flat_64x48_420_8bit", "odd_33x27_444_8bit", "odd_161x91_420_8bit", "te
 
 @pytest.mark.parametrize("case_id", CASES)
 def test_matches_libvmaf(case_id):
-    entry = case(case_id)
-    extractor = FloatPsnrExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"])
+    extractor = extractor_for(FloatPsnrExtractor, case_id)
     expected = expected_run(case_id, "float_simple")["frames"]
     got = run_extractor(extractor, case_id)
     assert [list(frame) for frame in got] == [["float_psnr"]] * len(expected)

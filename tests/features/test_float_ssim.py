@@ -8,7 +8,7 @@ import jax
 import numpy as np
 import pytest
 
-from golden_runs import case, clip_frames, expected_run, run_extractor, to_array, worst_difference
+from golden_runs import clip_frames, expected_run, extractor_for, run_extractor, to_array, worst_difference
 
 from vmafref.features import get_extractor
 from vmafref.features._float_common import FrameSizeError
@@ -28,8 +28,7 @@ CASES = [("flat_64x48_420_8bit", "float_ssim", {"enable_lcs": True}),
 
 @pytest.mark.parametrize(("case_id", "run_id", "options"), CASES, ids=[f"{c}-{r}" for c, r, _ in CASES])
 def test_matches_libvmaf(case_id, run_id, options):
-    entry = case(case_id)
-    extractor = FloatSsimExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"], **options)
+    extractor = extractor_for(FloatSsimExtractor, case_id, **options)
     expected = expected_run(case_id, run_id)["frames"]
     got = run_extractor(extractor, case_id)
     keys = LCS if options.get("enable_lcs") else ["float_ssim"]

@@ -6,7 +6,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from golden_runs import assert_float_features_close, case, clip_frames, expected_run, run_extractor, to_array
+from golden_runs import (
+    FLOAT_FEATURE_CASES_64X48, FLOAT_FEATURE_CASES_ODD, assert_float_features_close, clip_frames, expected_run,
+    extractor_for, run_extractor, to_array,
+)
 
 from vmafref.features._float_common import FrameSizeError, UnsupportedBitdepthError, to_float_luma
 from vmafref.features.float_vif import (
@@ -20,16 +23,12 @@ VIF_KEYS = [f"vif_scale{k}" for k in range(4)]
 VIF_DEBUG_KEYS = ["vif", "vif_num", "vif_den"] + [f"vif_{p}_scale{k}" for k in range(4) for p in ("num", "den")]
 
 
-#: The golden float-feature cases (tools/golden_cases.py FLOAT_FEATURE_CASES), made by an Intel CPU's libvmaf.
-FAST = ["float_small_64x48_444_8bit", "float_identical_64x48_444_8bit", "float_flat_64x48_444_8bit",
-        "float_dark_64x48_444_8bit"]
-ODD = ["float_odd_99x67_444_8bit", "float_odd_75x53_444_10bit"]
+FAST, ODD = FLOAT_FEATURE_CASES_64X48, FLOAT_FEATURE_CASES_ODD
 SMALL = FAST[0]
 
 
 def _extractor(case_id, **options):
-    entry = case(case_id)
-    return FloatVifExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"], **options)
+    return extractor_for(FloatVifExtractor, case_id, **options)
 
 
 def _check(case_id):
