@@ -34,6 +34,7 @@ def test_file_check_and_report_format():
     assert not FileCheck("m", "m.int8.onnx", None, "b" * 64).match
 
 
+@pytest.mark.slow  # 30-40 s; CI's `vmafref audit` step rebuilds every model before the slow tests
 def test_params_rebuild_matches_and_a_wrong_pin_fails(tmp_path, capsys):
     registry = _copy(tmp_path)
     report = audit([CHEAPEST], registry_path=registry, source="params", progress=False)
