@@ -68,6 +68,51 @@ def test_extractor_matches_libvmaf_exactly(case_id):
         assert not mismatches, f"frame {index}: {mismatches}"
 
 
+@pytest.mark.parametrize("case_id", ["vif_motion_natural_8bit_64x48", "vif_motion_natural_10bit_57x41"])
+def test_scale0_in_strips_matches_libvmaf_exactly(case_id, monkeypatch):
+    """Scale 0 filtered in strips (as from 1080p on; specs/integer_vif.md §9) gives libvmaf's values."""
+    from vmafref.features import integer_vif
+
+    monkeypatch.setattr(integer_vif, "_STRIPS_MIN_SAMPLES", 0)
+    monkeypatch.setattr(integer_vif, "_STRIP_SAMPLES", 7 * 64)  # several strips, the last overlapping
+    entry = case(case_id)
+    ref, dis = _luma(case_id)
+    extractor = IntegerVifExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"],
+                                    debug=True)
+    for index, expected in enumerate(expected_run(case_id, EXPECTED[case_id])["frames"]):
+        got = extractor.extract(index, ref[index], dis[index])[index]
+        assert {key: got[key] for key in expected} == expected, f"frame {index}"
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), height=st.integers(1, 23), width=st.integers(1, 19),
+       rows=st.integers(1, 23), bitdepth=st.sampled_from([8, 10, 16]), scale=st.sampled_from([0, 1]),
+       batch=st.sampled_from([(), (2,)]))
+def test_strips_equal_the_whole_plane_passes(seed, height, width, rows, bitdepth, scale, batch):
+    """Strip by strip, for any strip height (dividing the plane's or not, batched or not), the
+    filtered moments are the whole-plane passes' integers."""
+    import jax
+
+    from vmafref._x64 import x64
+    from vmafref.features import integer_vif
+
+    rows = min(rows, height)
+    radius = len(integer_vif.VIF_FILTERS[scale]) // 2
+    rng = np.random.default_rng(seed)
+    dtype = np.uint8 if bitdepth == 8 and scale == 0 else np.uint16
+    top = (1 << bitdepth) - 1 if scale == 0 else 65535
+    shape = batch + (height + 2 * radius, width + 2 * radius)
+    ref_p, dis_p = (rng.integers(0, top + 1, shape).astype(dtype) for _ in range(2))
+    with x64():
+        strips = integer_vif._filtered_moments_fns[1](ref_p, dis_p, scale=scale, bitdepth=bitdepth, rows=rows)
+        vertical = jax.jit(integer_vif._vertical_moments, static_argnames=("scale", "bitdepth"))(
+            ref_p, dis_p, scale=scale, bitdepth=bitdepth)
+        whole = [integer_vif._horizontal_pass(x_v, scale=scale, wide=index >= 2) for index, x_v in enumerate(vertical)]
+    for index, (got, expected) in enumerate(zip(strips, whole)):
+        assert got.dtype == expected.dtype == np.uint32
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(expected), err_msg=f"moment {index}")
+
+
 def test_non_debug_keys_and_egl_suffix():
     ref, dis = _luma("vif_motion_sharpened_8bit_64x48_egl1")
     plain = IntegerVifExtractor(width=ref.shape[2], height=ref.shape[1], bitdepth=8, vif_enhn_gain_limit=1.0)

@@ -235,6 +235,7 @@ def _vertical_moments(ref_p: jax.Array, dis_p: jax.Array, *, scale: int, bitdept
 _vertical_moments_fns = _stage(_vertical_moments, "scale", "bitdepth", "which")
 
 
+
 def _horizontal_pass(x_v: jax.Array, *, scale: int, wide: bool) -> jax.Array:
     """Horizontal pass of one vertical-pass result (columns padded by the filter radius).
 
@@ -250,6 +251,51 @@ def _horizontal_pass(x_v: jax.Array, *, scale: int, wide: bool) -> jax.Array:
 
 
 _horizontal_pass_fns = _stage(_horizontal_pass, "scale", "wide")
+
+
+
+#: Samples (rows times padded width) of a strip of :func:`_filtered_moments`: its five uint32
+#: vertical-pass strips, about 1 MB at this size, stay in a core's L2 cache.
+_STRIP_SAMPLES = 48 * 1024
+
+#: Plane size (samples) from which scale 0 is filtered in strips (:func:`_filtered_moments`);
+#: below it, and at scales 1-3, one program per pass was faster (specs/integer_vif.md §9).
+_STRIPS_MIN_SAMPLES = 1_500_000
+
+
+def _strip_rows(height: int, padded_width: int) -> int:
+    """Output rows per strip of :func:`_filtered_moments` for a plane of this geometry."""
+    return max(1, min(height, _STRIP_SAMPLES // padded_width))
+
+
+def _filtered_moments(ref_p: jax.Array, dis_p: jax.Array, *, scale: int, bitdepth: int, rows: int):
+    """mu1, mu2, xx, yy, xy filtered on both axes (uint32, the plane's shape), strip by strip.
+
+    The vertical and horizontal passes run on strips of ``rows`` output rows (at most the
+    plane's height; :func:`_strip_rows`) in a loop, so each strip's vertical result is read
+    back from cache, not memory; a strip reads its own rows and the filter radius above and
+    below them. The integers do not depend on the strip height. See specs/integer_vif.md §9.
+    """
+    taps = VIF_FILTERS[scale]
+    radius = len(taps) // 2
+    height, width = ref_p.shape[-2] - 2 * radius, ref_p.shape[-1] - 2 * radius
+    batch = ref_p.shape[:-2]
+
+    def strip(index, outputs):
+        # The last strip ends at the plane's last row, overlapping the one before it where the
+        # strips do not divide the height; the rows both compute get the same integers.
+        first = jnp.minimum(index * rows, height - rows)
+        ref_s = lax.dynamic_slice_in_dim(ref_p, first, rows + 2 * radius, axis=ref_p.ndim - 2)
+        dis_s = lax.dynamic_slice_in_dim(dis_p, first, rows + 2 * radius, axis=dis_p.ndim - 2)
+        # The barrier keeps the vertical strips buffers of their own, which the horizontal
+        # pass's taps read, rather than letting XLA fuse the passes (specs/integer_vif.md §9).
+        vertical = lax.optimization_barrier(_vertical_moments(ref_s, dis_s, scale=scale, bitdepth=bitdepth))
+        return tuple(lax.dynamic_update_slice_in_dim(out, _horizontal_pass(x_v, scale=scale, wide=i >= 2),
+                                                     first, axis=out.ndim - 2)
+                     for i, (out, x_v) in enumerate(zip(outputs, vertical)))
+
+    outputs = tuple(jnp.zeros(batch + (height, width), jnp.uint32) for _ in range(5))
+    return lax.fori_loop(0, -(-height // rows), strip, outputs)
 
 
 def _exact_round_shift(total: jax.Array, shift: int) -> jax.Array:
@@ -352,6 +398,7 @@ def _scale_num_den(mu1, mu2, xx, yy, xy, *, gain_limit: float) -> tuple[jax.Arra
     return num.astype(jnp.float32), den.astype(jnp.float32)
 
 
+_filtered_moments_fns = _stage(_filtered_moments, "scale", "bitdepth", "rows")
 _scale_num_den_fns = _stage(_scale_num_den, "gain_limit")
 
 
@@ -394,6 +441,7 @@ def _vif_num_den(ref, dis, gain_limit: float, *, bitdepth: int, skip_scale0: boo
     """
     pick = 1 if jit else 0
     pad_planes = _pad_planes_fns[pick]
+    filtered_moments = _filtered_moments_fns[pick]
     vertical_moments = _vertical_moments_fns[pick]
     horizontal_pass = _horizontal_pass_fns[pick]
     scale_num_den = _scale_num_den_fns[pick]
@@ -411,11 +459,16 @@ def _vif_num_den(ref, dis, gain_limit: float, *, bitdepth: int, skip_scale0: boo
             nums.append(jnp.zeros(ref.shape[:-2], jnp.float32))
             dens.append(jnp.zeros(ref.shape[:-2], jnp.float32))
             continue
-        # One program per moment (the others are dead code in it): as one multi-output
-        # program the five passes ran about 1.5 times slower at 1920x1080.
-        vertical = [vertical_moments(ref_p, dis_p, scale=scale, bitdepth=bitdepth, which=index)
-                    for index in range(5)]
-        moments = [horizontal_pass(x_v, scale=scale, wide=index >= 2) for index, x_v in enumerate(vertical)]
+        if scale == 0 and ref.shape[-2] * ref.shape[-1] >= _STRIPS_MIN_SAMPLES:
+            moments = filtered_moments(ref_p, dis_p, scale=scale, bitdepth=bitdepth,
+                                       rows=_strip_rows(ref.shape[-2], ref_p.shape[-1]))
+        else:
+            # One program per moment (the others are dead code in it): as one multi-output
+            # program the five passes ran about 1.5 times slower at 1920x1080.
+            vertical = [vertical_moments(ref_p, dis_p, scale=scale, bitdepth=bitdepth, which=index)
+                        for index in range(5)]
+            moments = [horizontal_pass(x_v, scale=scale, wide=index >= 2) for index, x_v in enumerate(vertical)]
+        # The statistic is a program of its own: in the strips' program both ran about twice as slowly.
         num, den = scale_num_den(*moments, gain_limit=gain_limit)
         nums.append(num)
         dens.append(den)
