@@ -369,22 +369,26 @@ def _fir(taps, coeffs):
 
 @_stage("bitdepth", "lo_only")
 def _dwt_scale0(img, bitdepth: int, lo_only: bool = False):
-    """Scale-0 DWT of a uint8/uint16 plane into int16-valued bands (``:2362-2458, 2580-2675``)."""
+    """Scale-0 DWT of a uint8/uint16 plane into int16 bands (``:2362-2458, 2580-2675``).
+
+    The bands and the vertical pass's rows are kept as int16, C's types, which halves the
+    bytes the stages write and read; consumers widen them as they read them.
+    """
     x = img.astype(jnp.int32)
     add_vp = 1 << (bitdepth - 1)
     taps = _dwt_taps(x, -2)
     # int32 accumulators wrap as C's do (only possible at 16 bits).
-    lo = _wrap16((_fir(taps, DB2_LO) - DB2_LO_SUM * add_vp + add_vp) >> bitdepth)
+    lo = ((_fir(taps, DB2_LO) - DB2_LO_SUM * add_vp + add_vp) >> bitdepth).astype(jnp.int16)
     bands = {}
-    htaps = _dwt_taps(lo, -1)
-    bands["a"] = _wrap16((_fir(htaps, DB2_LO) + 32768) >> 16)
+    htaps = _dwt_taps(lo.astype(jnp.int32), -1)
+    bands["a"] = ((_fir(htaps, DB2_LO) + 32768) >> 16).astype(jnp.int16)
     if lo_only:
         return bands
-    bands["v"] = _wrap16((_fir(htaps, DB2_HI) + 32768) >> 16)
-    hi = _wrap16((_fir(taps, DB2_HI) + add_vp) >> bitdepth)
-    htaps = _dwt_taps(hi, -1)
-    bands["h"] = _wrap16((_fir(htaps, DB2_LO) + 32768) >> 16)
-    bands["d"] = _wrap16((_fir(htaps, DB2_HI) + 32768) >> 16)
+    bands["v"] = ((_fir(htaps, DB2_HI) + 32768) >> 16).astype(jnp.int16)
+    hi = ((_fir(taps, DB2_HI) + add_vp) >> bitdepth).astype(jnp.int16)
+    htaps = _dwt_taps(hi.astype(jnp.int32), -1)
+    bands["h"] = ((_fir(htaps, DB2_LO) + 32768) >> 16).astype(jnp.int16)
+    bands["d"] = ((_fir(htaps, DB2_HI) + 32768) >> 16).astype(jnp.int16)
     return bands
 
 
@@ -474,8 +478,10 @@ def _decouple_s0(ref, dis, egl: float):
         k = jnp.where(o == 0, 32768, jnp.clip(tmp_k, 0, 32768))
         rst = (k * o + 16384) >> 15
         rst = _apply_gain_limit(rst, k, o, t, angle, egl)
-        restored[band] = rst
-        additive[band] = _wrap16(t - rst)
+        # int16 as in C (``adm_dwt_band_t``): |rst| <= |o| < 2^15 before the gain limit, and
+        # the limit keeps it within |t|.
+        restored[band] = rst.astype(jnp.int16)
+        additive[band] = (t - rst).astype(jnp.int16)
     return restored, additive
 
 
@@ -546,7 +552,7 @@ def _masking_terms_s0(masker, i_rfactor):
     flt_total = centre_total = 0
     for i, band in enumerate("hvd"):
         shift, add = (15, 16384) if band != "d" else (17, 65535)
-        c = _wrap16((i_rfactor[i] * masker[band] + add) >> shift)
+        c = _wrap16((i_rfactor[i] * masker[band].astype(jnp.int32) + add) >> shift)
         flt_total = flt_total + _wrap16((4369 * jnp.abs(c) + 2048) >> 12)
         centre_total = centre_total + _wrap16((8738 * jnp.abs(c[..., 1:-1, 1:-1]) + 2048) >> 12)
     return flt_total, centre_total
@@ -587,7 +593,7 @@ def _cm_sums_s0(x_window, flt_total, centre_total, i_rfactor, w: int, h: int):
     for i, band in enumerate("hvd"):
         sub, sq = (10, 29) if band != "d" else (12, 30)
         cub = shift_cub_hv if band != "d" else shift_cub_d
-        x = x_window[band][..., 1:-1, 1:-1] * i_rfactor[i]
+        x = x_window[band][..., 1:-1, 1:-1].astype(jnp.int32) * i_rfactor[i]
         x = jnp.maximum(jnp.abs(x) - (thr << sub), 0)
         x64 = x.astype(jnp.int64)
         x_sq = ((x64 * x64 + (1 << (sq - 1))) >> sq).astype(jnp.int32).astype(jnp.int64)
@@ -619,7 +625,7 @@ def _den_s0(ref, top, bottom, left, right):
     add = (1 << (shift - 1)) if shift > 0 else 0
     out = []
     for band in "hvd":
-        o = jnp.abs(ref[band][..., top:bottom, left:right]).astype(jnp.uint64)
+        o = jnp.abs(ref[band][..., top:bottom, left:right].astype(jnp.int32)).astype(jnp.uint64)
         out.append(_row_round_sum(o * o * o, add, shift))
     return jnp.stack(out, axis=-1)
 
@@ -649,8 +655,8 @@ def _decouple_window(ref, dis, scale: int, w: int, h: int, egl: float):
     """Decoupling of the h, v, d bands on the score region's window (``:810-826``)."""
     top, bottom, left, right = _region(w, h)
     win = functools.partial(_window, top=top, bottom=bottom, left=left, right=right)
-    ref_w = {b: win(ref[b]) for b in "hvd"}
-    dis_w = {b: win(dis[b]) for b in "hvd"}
+    ref_w = {b: win(ref[b].astype(jnp.int32)) for b in "hvd"}
+    dis_w = {b: win(dis[b].astype(jnp.int32)) for b in "hvd"}
     return (_decouple_s0 if scale == 0 else _decouple_s123)(ref_w, dis_w, egl)
 
 
