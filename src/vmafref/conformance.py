@@ -27,10 +27,8 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from vmafref.conventions import CONVENTIONS, DEFAULT_CONVENTION
 from vmafref.tolerances import TOLERANCES, within
@@ -412,12 +410,10 @@ EXPLANATIONS = {
             "vmafref's values",
 }
 
-#: Likely causes of differences that no convention reproduces.
-HINTS = (
-    (re.compile(r"^(motion|vif)"), "v3.0",
-     "libvmaf before v3.2 mirrors the bottom/right border of its float motion and float VIF filters with the "
-     "edge sample repeated (commit 41d42c9e); vmafref does not reproduce that"),
-)
+#: Likely causes of differences that no convention reproduces: (key pattern, a convention that
+#: must have been tried, the text). None at present: the ``v3.0`` convention reproduces libvmaf
+#: v3.0.0's float motion and float VIF border mirror too.
+HINTS: tuple[tuple[re.Pattern, str, str], ...] = ()
 
 
 @dataclasses.dataclass

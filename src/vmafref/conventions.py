@@ -9,9 +9,13 @@ fixed-point motion blurs each frame before the SAD, mirrors the bottom/right bor
 edge sample repeated and normalises the SAD in float (:mod:`vmafref.features.integer_motion_v30`,
 specs/integer_motion.md §11); its integer ADM and VIF give the same doubles as f85a8536, the ADM
 without the keys ``integer_adm3`` and ``integer_aim`` (:mod:`vmafref.features.integer_adm_v30`). Its
-float motion and float VIF mirror the border the same old way (commit 41d42c9e changed
-``common/convolution_internal.h`` and ``vif_tools.c``); this convention does not reproduce
-those, and the float extractors stay f85a8536's (specs/conformance.md §4).
+float motion and float VIF mirror the bottom/right border the same old way (commit 41d42c9e changed
+``common/convolution_internal.h`` and ``vif_tools.c``): the float motion also writes no
+``motion3`` (:mod:`vmafref.features.float_motion_v30`, specs/float_motion.md §6); the float VIF
+also uses precomputed kernels, a float ``sigma_nsq`` and no per-scale floor
+(:mod:`vmafref.features.float_vif_v30`, specs/float_vif.md §9). Its float ADM gives
+f85a8536's doubles without the keys ``adm3`` and ``aim`` (:mod:`vmafref.features.float_adm_v30`).
+Each replaced extractor takes only the options v3.0.0 declares and refuses the others.
 """
 
 from __future__ import annotations
@@ -43,10 +47,14 @@ CONVENTIONS: dict[str, Convention] = {
                            "the reference: every extractor as libvmaf f85a8536's C code"),
     "v3.0": Convention("v3.0", "libvmaf v3.0.0 (17a67b23), plain C path",
                        "libvmaf v3.0.0's fixed-point motion (per-frame blur, edge-repeating mirror, float "
-                       "normalisation; keys integer_motion and integer_motion2 only)",
+                       "normalisation; keys integer_motion and integer_motion2 only), float motion and float "
+                       "VIF (edge-repeating mirror; precomputed VIF kernels, float sigma_nsq), and the ADM "
+                       "key sets of v3.0.0",
                        extractors={"motion": ("vmafref.features.integer_motion_v30", "IntegerMotionV30Extractor"),
-                                   "adm": ("vmafref.features.integer_adm_v30", "IntegerAdmV30Extractor")},
-                       not_reproduced=("float_motion", "float_vif")),
+                                   "adm": ("vmafref.features.integer_adm_v30", "IntegerAdmV30Extractor"),
+                                   "float_motion": ("vmafref.features.float_motion_v30", "FloatMotionV30Extractor"),
+                                   "float_vif": ("vmafref.features.float_vif_v30", "FloatVifV30Extractor"),
+                                   "float_adm": ("vmafref.features.float_adm_v30", "FloatAdmV30Extractor")}),
 }
 
 

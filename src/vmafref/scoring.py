@@ -231,7 +231,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     joins each frame's row after the models. ``subsample`` N > 1 scores only frames whose
     index is a multiple of N, as libvmaf's ``--subsample``. ``libvmaf_convention`` picks
     which libvmaf's arithmetic the extractors reproduce (:mod:`vmafref.conventions`;
-    ``"v3.0"``: libvmaf v3.0.0's motion). ``rcpss`` names the CPU family whose ``rcpss``
+    ``"v3.0"``: libvmaf v3.0.0's motion, float motion and float VIF). ``rcpss`` names the CPU family whose ``rcpss``
     reciprocal estimates libvmaf's float ADM divided with: ``"intel"`` (the default, fixed) or
     ``"amd"`` (specs/float_adm.md §4). ``threads`` N > 1 runs the extractors on N threads,
     several frames at once (specs/score.md §9); the values never depend on it.

@@ -133,7 +133,7 @@ def register(subparsers: Any) -> None:
                         help="accepted for libvmaf compatibility; vmafref has no GPU path")
     parser.add_argument("--libvmaf-convention", default="f85a8536", metavar="NAME",
                         help="reproduce another libvmaf's arithmetic: f85a8536 (default, the reference) or v3.0 "
-                             "(libvmaf v3.0.0's motion; specs/cli.md)")
+                             "(libvmaf v3.0.0's motion, float motion and float VIF; specs/cli.md)")
     parser.add_argument("--rcpss", default=DEFAULT_RCPSS, choices=tuple(RCP_TABLES),
                         help="CPU family whose rcpss reciprocal estimates libvmaf's float ADM divided with: "
                              "intel (default, fixed whatever this CPU is) or amd (specs/float_adm.md §4)")

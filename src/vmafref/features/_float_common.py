@@ -13,7 +13,9 @@ needs three things XLA does not do by default, provided here (see specs/float_ad
   order, as ``lax.scan`` over columns then rows (``jnp.sum`` reassociates).
 * :func:`filter_pass` / :func:`reflect101_filter` — separable filters whose passes are compiled
   as separate programs: in one program XLA:CPU recomputes a fused vertical pass for every tap
-  of the horizontal one, and compile time grows to minutes.
+  of the horizontal one, and compile time grows to minutes. Their border rule is ``mirror``
+  (:data:`MIRRORS`): f85a8536's reflect-101, or the edge-repeating end of libvmaf before
+  commit 41d42c9e (the ``v3.0`` libvmaf convention).
 * :func:`to_float_luma` — libvmaf's ``picture_copy``: ``pixel - 128`` for 8-bit, ``pixel / 4``,
   ``/ 16`` or ``/ 256`` then ``- 128`` for 10, 12 and 16 bits.
 """
@@ -29,9 +31,11 @@ from jax import lax
 from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
+    "MIRRORS",
     "Arith",
     "FrameSizeError",
     "UnsupportedBitdepthError",
+    "check_mirror",
     "reflect101_filter",
     "sequential_row_sums",
     "sequential_total",
@@ -43,6 +47,24 @@ __all__ = [
 #: ``picture_copy`` (``picture_copy.c:39-67``) divides by these; other depths fall into its
 #: 8-bit branch and read the 16-bit samples as bytes, so they are refused here.
 _HBD_SCALERS = {10: 4.0, 12: 16.0, 16: 256.0}
+
+
+#: The border rules of the float filters, by the index a tap ``i`` outside ``[0, n)`` reads:
+#:
+#: * ``"reflect101"`` — ``-i`` at the start, ``2n - i - 2`` at the end (the edge sample not
+#:   repeated): libvmaf f85a8536 (``convolution_internal.h:41,46``, ``vif_tools.c:350,368``),
+#:   since commit 41d42c9e;
+#: * ``"symmetric_end"`` — ``-i`` at the start, ``2n - i - 1`` at the end (the edge sample
+#:   repeated): libvmaf before that commit, v3.0.0 among them (``convolution_internal.h:41,46``,
+#:   ``vif_tools.c:424,442`` at v3.0.0).
+MIRRORS = ("reflect101", "symmetric_end")
+
+
+def check_mirror(mirror: str) -> str:
+    """``mirror`` if it is one of :data:`MIRRORS`; ``ValueError`` otherwise."""
+    if mirror not in MIRRORS:
+        raise ValueError(f"unknown border mirror {mirror!r}; known: {', '.join(MIRRORS)}")
+    return mirror
 
 
 class UnsupportedBitdepthError(ValueError):
@@ -143,23 +165,36 @@ def sequential_total(values, faithful: bool = True):
     return _sequential_total_jit(values, faithful=faithful)
 
 
-def _filter_pass(source, taps: tuple, axis: int, faithful: bool, stride: int):
+def _mirror_pad(source, axis: int, radius: int, mirror: str):
+    """``source`` with ``radius`` mirrored samples on each side of ``axis`` (:data:`MIRRORS`)."""
+    if mirror == "reflect101":
+        pad = [(0, 0)] * source.ndim
+        pad[axis] = (radius, radius)
+        return jnp.pad(source, pad, mode="reflect")
+    front = [(0, 0)] * source.ndim
+    front[axis] = (radius, 0)
+    back = [(0, 0)] * source.ndim
+    back[axis] = (0, radius)
+    # -i at the start as reflect-101; 2n - i - 1 at the end: numpy's "symmetric".
+    return jnp.pad(jnp.pad(source, front, mode="reflect"), back, mode="symmetric")
+
+
+def _filter_pass(source, taps: tuple, axis: int, faithful: bool, stride: int, mirror: str = "reflect101"):
     """One 1-D pass of :func:`reflect101_filter` along ``axis`` (-2 rows, -1 columns).
 
     Output ``j`` is ``sum_k f[k] * x[stride * j - r + k]`` (accumulated in tap order, products
-    rounded), with ``-i`` / ``2n - i - 2`` mirroring, read from the reflect-padded input by
-    strided slices; ``stride`` 2 keeps only the even outputs (the VIF decimation), ``n // 2`` of them.
+    rounded), with the ``mirror`` border rule (default ``-i`` / ``2n - i - 2``), read from the
+    padded input by strided slices; ``stride`` 2 keeps only the even outputs (the VIF
+    decimation), ``n // 2`` of them.
     """
     arith = Arith(source, faithful)
     axis = source.ndim + axis
     radius = len(taps) // 2
     size = source.shape[axis]
     count = size if stride == 1 else size // stride
-    pad = [(0, 0)] * source.ndim
-    pad[axis] = (radius, radius)
     # Materialized before the taps read it: fused into the tap loop, the reflect padding is
     # evaluated per element with branches, and both passes ran about 1.5x slower at 1080p.
-    padded = lax.optimization_barrier(jnp.pad(source, pad, mode="reflect"))
+    padded = lax.optimization_barrier(_mirror_pad(source, axis, radius, mirror))
     total = None
     for k, tap in enumerate(taps):
         window = lax.slice_in_dim(padded, k, k + stride * (count - 1) + 1, stride=stride, axis=axis)
@@ -170,19 +205,20 @@ def _filter_pass(source, taps: tuple, axis: int, faithful: bool, stride: int):
 
 #: Each pass is compiled on its own so that the vertical pass is computed once and stored, not
 #: recomputed for every tap of the horizontal pass (which XLA's fusion would do in one program).
-filter_pass = stage_jit(_filter_pass, static_argnames=("taps", "axis", "faithful", "stride"))
+filter_pass = stage_jit(_filter_pass, static_argnames=("taps", "axis", "faithful", "stride", "mirror"))
 
 
 def reflect101_filter(image, taps: Sequence[float], arith: Arith, *, square: bool = False, other=None,
-                      stride: int = 1):
-    """Separable filter, vertical pass then horizontal, with reflect-101 borders.
+                      stride: int = 1, mirror: str = "reflect101"):
+    """Separable filter, vertical pass then horizontal, with reflect-101 borders by default.
 
     Follows ``convolution_edge_s`` / ``vif_filter1d_s`` (``convolution_internal.h:27-52``,
     ``vif_tools.c:318-380``): ``accum = 0; accum += f[k] * x[i - r + k]`` for k = 0..n-1,
-    mirror ``-i`` below 0 and ``2n - i - 2`` past the end. ``square`` filters ``x * x`` and
-    ``other`` filters ``x * other`` in the vertical pass (``vif_filter1d_sq_s``, ``_xy_s``).
-    ``stride=2`` returns only the even rows and columns (``n // 2`` each).
-    ``image``: (..., H, W); needs H, W > radius.
+    mirror ``-i`` below 0 and ``2n - i - 2`` past the end. ``mirror="symmetric_end"`` maps a
+    tap past the end to ``2n - i - 1`` instead, as libvmaf v3.0.0 does (:data:`MIRRORS`).
+    ``square`` filters ``x * x`` and ``other`` filters ``x * other`` in the vertical pass
+    (``vif_filter1d_sq_s``, ``_xy_s``). ``stride=2`` returns only the even rows and columns
+    (``n // 2`` each). ``image``: (..., H, W); needs H, W > radius.
     """
     taps = tuple(float(np.float32(t)) for t in taps)
     radius = len(taps) // 2
@@ -195,8 +231,12 @@ def reflect101_filter(image, taps: Sequence[float], arith: Arith, *, square: boo
         source = arith.mul(image, other)
     else:
         source = image
-    vertical = filter_pass(source, taps=taps, axis=-2, faithful=arith.faithful, stride=stride)
-    return filter_pass(vertical, taps=taps, axis=-1, faithful=arith.faithful, stride=stride)
+    if mirror == "reflect101":  # the default programs, called as before
+        vertical = filter_pass(source, taps=taps, axis=-2, faithful=arith.faithful, stride=stride)
+        return filter_pass(vertical, taps=taps, axis=-1, faithful=arith.faithful, stride=stride)
+    check_mirror(mirror)
+    vertical = filter_pass(source, taps=taps, axis=-2, faithful=arith.faithful, stride=stride, mirror=mirror)
+    return filter_pass(vertical, taps=taps, axis=-1, faithful=arith.faithful, stride=stride, mirror=mirror)
 
 
 def float32_pow(base, exponent: float, faithful: bool = True):

@@ -3,7 +3,8 @@
 Pure functions:
 
 * :func:`float_motion_blur` — the 5-tap (or 3-tap, or identity) Gaussian blur with reflect-101
-  borders (``convolution_f32_c_s``), bit-faithful.
+  borders (``convolution_f32_c_s``), bit-faithful; ``mirror="symmetric_end"`` repeats the edge
+  sample at the bottom and right as libvmaf v3.0.0 does (:mod:`vmafref.features.float_motion_v30`).
 * :func:`float_motion_sad` — ``vmaf_image_sad_c``: row sums of ``|a - b|`` in float, divided by
   ``w * h`` in float.
 * :func:`float_motion_differentiable` — the per-pair score ``sad(blur(prev), blur(cur))`` with
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -57,12 +57,18 @@ def motion_filter(filter_size: int = 5) -> tuple[float, ...]:
     return _FILTER_5
 
 
-def float_motion_blur(frame, *, filter_size: int = 5, faithful: bool = True):
-    """Blur a float luma plane (vertical pass then horizontal, reflect-101). (..., H, W) -> same."""
+def float_motion_blur(frame, *, filter_size: int = 5, faithful: bool = True, mirror: str = "reflect101"):
+    """Blur a float luma plane (vertical pass then horizontal). (..., H, W) -> same.
+
+    ``mirror`` is the border rule (:data:`~vmafref.features._float_common.MIRRORS`): reflect-101
+    (f85a8536) or ``"symmetric_end"`` (libvmaf v3.0.0).
+    """
     frame = jnp.asarray(frame)
     if not jnp.issubdtype(frame.dtype, jnp.floating):
         frame = frame.astype(jnp.float32)
-    return reflect101_filter(frame, motion_filter(filter_size), Arith(frame, faithful))
+    if mirror == "reflect101":
+        return reflect101_filter(frame, motion_filter(filter_size), Arith(frame, faithful))
+    return reflect101_filter(frame, motion_filter(filter_size), Arith(frame, faithful), mirror=mirror)
 
 
 def absolute_difference(blurred_a, blurred_b):
@@ -90,7 +96,7 @@ def float_motion_differentiable(prev, cur, *, filter_size: int = 5):
     return float_motion_sad(blur_prev, blur_cur, faithful=False)
 
 
-_blur_jit = stage_jit(float_motion_blur, static_argnames=("filter_size", "faithful"))
+_blur_jit = stage_jit(float_motion_blur, static_argnames=("filter_size", "faithful", "mirror"))
 _sad_jit = stage_jit(float_motion_sad, static_argnames=("faithful",))
 
 

@@ -8,6 +8,10 @@ Pure functions:
 * :func:`float_vif_scores_from_accumulators` — libvmaf's double-precision outputs from them.
 * :func:`float_vif_differentiable` — the same statistic with derivatives (``jax.grad``).
 
+``convention="v3.0"`` gives libvmaf v3.0.0's arithmetic instead of f85a8536's: its precomputed
+kernels, its edge-repeating bottom/right mirror and its float ``sigma_nsq``
+(:data:`VIF_CONVENTIONS`, :mod:`vmafref.features.float_vif_v30`, specs/float_vif.md §9).
+
 :class:`FloatVifExtractor` is the streaming extractor registered as ``float_vif``.
 See specs/float_vif.md.
 
@@ -17,6 +21,7 @@ Process. 15(2):430-444, 2006, doi:10.1109/TIP.2005.859378.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -39,6 +44,9 @@ from vmafref.features._compiled import jit as stage_jit
 
 __all__ = [
     "FloatVifExtractor",
+    "VIF_CONVENTIONS",
+    "VifConvention",
+    "V30_FILTERS",
     "float_vif_accumulators",
     "float_vif_differentiable",
     "float_vif_scores_from_accumulators",
@@ -79,6 +87,49 @@ def vif_filters() -> list[np.ndarray]:
 
 _FILTERS = vif_filters()
 
+#: libvmaf v3.0.0's kernels for ``vif_kernelscale`` 1: the precomputed table
+#: ``vif_filter1d_table_s[0]`` (``vif_tools.c:88-91`` at v3.0.0), decimal literals stored as
+#: float. They differ from the run-time kernels of :func:`vif_filters` (commit bf9ad333,
+#: "switch from precomputed to on-the-fly filter computation") by up to 14 units in the last
+#: place (specs/float_vif.md §9).
+V30_FILTERS = [np.array(taps, dtype=np.float32) for taps in (
+    (0.00745626912, 0.0142655009, 0.0250313189, 0.0402820669, 0.0594526194, 0.0804751068, 0.0999041125,
+     0.113746084, 0.118773937, 0.113746084, 0.0999041125, 0.0804751068, 0.0594526194, 0.0402820669,
+     0.0250313189, 0.0142655009, 0.00745626912),
+    (0.0189780835, 0.0558981746, 0.120920904, 0.192116052, 0.224173605, 0.192116052, 0.120920904,
+     0.0558981746, 0.0189780835),
+    (0.054488685, 0.244201347, 0.402619958, 0.244201347, 0.054488685),
+    (0.166378498, 0.667243004, 0.166378498),
+)]
+
+
+@dataclasses.dataclass(frozen=True)
+class VifConvention:
+    """What a libvmaf release's float VIF computes differently (specs/float_vif.md §9)."""
+
+    #: The four kernels, scale 0 first.
+    filters: tuple
+    #: The filters' border rule (:data:`vmafref.features._float_common.MIRRORS`).
+    mirror: str
+    #: ``True``: ``sigma_nsq`` is a float and ``1 + g²σ₁² / (sv² + nsq)`` and ``1 + σ₁² / nsq``
+    #: are float operations (v3.0.0); ``False``: a double, so both are evaluated in double and
+    #: rounded to float for ``log2f`` (f85a8536, commit 18e8f1c5).
+    nsq_in_float: bool
+
+
+#: The float VIF of each libvmaf convention (:mod:`vmafref.conventions`).
+VIF_CONVENTIONS: dict[str, VifConvention] = {
+    "f85a8536": VifConvention(tuple(_FILTERS), "reflect101", False),
+    "v3.0": VifConvention(tuple(V30_FILTERS), "symmetric_end", True),
+}
+
+
+def _vif_convention(name: str) -> VifConvention:
+    try:
+        return VIF_CONVENTIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown float VIF convention {name!r}; known: {', '.join(VIF_CONVENTIONS)}") from None
+
 
 def log2f_approx(x, arith: Arith):
     """libvmaf's ``log2f_approx`` (``vif_tools.c:59-86``): exponent plus a 9-term polynomial of the mantissa.
@@ -96,7 +147,8 @@ def log2f_approx(x, arith: Arith):
     return jnp.where(x == 0, -jnp.inf, log_base + value)
 
 
-def _statistic_terms(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigma_nsq: float) -> dict:
+def _statistic_terms(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigma_nsq: float,
+                     nsq_in_float: bool = False) -> dict:
     """Every per-pixel term of ``vif_statistic_s`` (``vif_tools.c:202-316``), by name.
 
     From the filtered moments ``mu1 = f*x``, ``mu2 = f*y``, ``xx = f*(x*x)``, ``yy``, ``xy``:
@@ -105,7 +157,8 @@ def _statistic_terms(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigm
     low-variance and negative-gain rules, then ``num = log2(1 + g^2 sigma1_sq / (sv_sq + nsq))``
     and ``den = log2(1 + sigma1_sq / nsq)`` (specs/float_vif.md §3). ``sigma1_sq``, ``g`` and
     ``sv_sq`` are the values the logarithms see. :func:`_statistic` keeps ``num`` and ``den``;
-    the teaching API (:mod:`vmafref.teaching.float_vif`) shows the rest.
+    the teaching API (:mod:`vmafref.teaching.float_vif`) shows the rest. ``nsq_in_float``:
+    libvmaf v3.0.0's float ``sigma_nsq`` (``vif_tools.c:278,366-367`` at v3.0.0).
     """
     faithful = arith.faithful
     sigma1_sq = xx - arith.mul(mu1, mu1)
@@ -131,7 +184,13 @@ def _statistic_terms(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigm
     limit = jnp.asarray(np.float32(gain_limit), g.dtype)
     g = jnp.where(g < limit, g, limit)
     gain_term = arith.mul(arith.mul(g, g), sigma1_sq)
-    if faithful:
+    if faithful and nsq_in_float:
+        # v3.0.0: ``static const float sigma_nsq = 2``, so every step is a float operation.
+        nsq = jnp.asarray(np.float32(sigma_nsq), gain_term.dtype)
+        one = jnp.asarray(np.float32(1.0), gain_term.dtype)
+        num = log2f_approx(one + gain_term / arith.round(sv_sq + nsq), arith)
+        den = log2f_approx(one + sigma1_sq / nsq, arith)
+    elif faithful:
         # The C code divides by ``sv_sq + vif_sigma_nsq`` with a double ``vif_sigma_nsq``:
         # the quotient and the ``1 +`` are double, rounded to float for log2f.
         with jax.enable_x64(True):
@@ -152,9 +211,10 @@ def _statistic_terms(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigm
             "num": num, "den": den}
 
 
-def _statistic(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigma_nsq: float):
+def _statistic(mu1, mu2, xx, yy, xy, arith: Arith, gain_limit: float, sigma_nsq: float,
+               nsq_in_float: bool = False):
     """Per-pixel ``num`` and ``den`` of ``vif_statistic_s`` (``vif_tools.c:202-316``)."""
-    terms = _statistic_terms(mu1, mu2, xx, yy, xy, arith, gain_limit, sigma_nsq)
+    terms = _statistic_terms(mu1, mu2, xx, yy, xy, arith, gain_limit, sigma_nsq, nsq_in_float)
     return terms["num"], terms["den"]
 
 
@@ -169,18 +229,21 @@ def _product(a, b, faithful: bool):
     return Arith(a, faithful).mul(a, b)
 
 
-def _statistic_maps(mu1, mu2, xx, yy, xy, faithful: bool, gain_limit: float, sigma_nsq: float):
+def _statistic_maps(mu1, mu2, xx, yy, xy, faithful: bool, gain_limit: float, sigma_nsq: float,
+                    nsq_in_float: bool = False):
     """Per-pixel ``(num, den)`` maps from the filtered moments."""
-    return _statistic(mu1, mu2, xx, yy, xy, Arith(mu1, faithful), gain_limit, sigma_nsq)
+    return _statistic(mu1, mu2, xx, yy, xy, Arith(mu1, faithful), gain_limit, sigma_nsq, nsq_in_float)
 
 
 # Compiled stage by stage (see ``filter_pass`` in _float_common): one program for the whole
 # pyramid takes minutes to compile and recomputes fused producers.
 _product_jit = stage_jit(_product, static_argnames=("faithful",))
-_statistic_maps_jit = stage_jit(_statistic_maps, static_argnames=("faithful", "gain_limit", "sigma_nsq"))
+_statistic_maps_jit = stage_jit(_statistic_maps, static_argnames=("faithful", "gain_limit", "sigma_nsq",
+                                                                  "nsq_in_float"))
 
 
-def _vif_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float):
+def _vif_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float,
+                      convention: str = "f85a8536"):
     """Yield, scale by scale, the planes of the pyramid and the per-pixel ``num``/``den`` maps.
 
     Each item is ``(ref, dis, moments, num, den)``: the scale's (filtered, decimated) planes,
@@ -189,44 +252,53 @@ def _vif_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq:
     frame to frame, where stacks of five planes (above its 32 MiB mmap ceiling at 1080p) went
     back to the kernel at every free and were faulted in anew, which took about half of the
     float path's time at 1080p (specs/float_vif.md §6). The production sums
-    (:func:`_vif_scales`) and the teaching API read the same stages.
+    (:func:`_vif_scales`) and the teaching API read the same stages. ``convention`` names the
+    libvmaf whose kernels, mirror and ``sigma_nsq`` arithmetic apply (:data:`VIF_CONVENTIONS`).
     """
     _check_size(ref.shape[-2], ref.shape[-1])
+    rules = _vif_convention(convention)
     arith = Arith(ref, faithful)
-    for scale, taps in enumerate(_FILTERS):
+    # The default's calls are left as they were (the same compiled programs and store keys).
+    mirror = {} if rules.mirror == "reflect101" else {"mirror": rules.mirror}
+    statistic = {"nsq_in_float": True} if rules.nsq_in_float else {}
+    for scale, taps in enumerate(rules.filters):
         if scale > 0:
             # libvmaf filters the whole plane and keeps the even rows and columns; only those
             # outputs are computed here (each output depends on its inputs alone).
-            ref = reflect101_filter(ref, taps, arith, stride=2)
-            dis = reflect101_filter(dis, taps, arith, stride=2)
+            ref = reflect101_filter(ref, taps, arith, stride=2, **mirror)
+            dis = reflect101_filter(dis, taps, arith, stride=2, **mirror)
         sources = (ref, dis, _product_jit(ref, ref, faithful=faithful), _product_jit(dis, dis, faithful=faithful),
                    _product_jit(ref, dis, faithful=faithful))
-        moments = tuple(reflect101_filter(source, taps, arith) for source in sources)
+        moments = tuple(reflect101_filter(source, taps, arith, **mirror) for source in sources)
         # The sums are compiled apart: fused into the scan, the statistic runs five times slower.
         num, den = _statistic_maps_jit(*moments, faithful=faithful, gain_limit=float(gain_limit),
-                                       sigma_nsq=float(sigma_nsq))
+                                       sigma_nsq=float(sigma_nsq), **statistic)
         yield ref, dis, moments, num, den
 
 
-def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float):
+def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float, convention: str = "f85a8536"):
     """Per-scale ``(num, den)`` sums, plane by plane (specs/float_vif.md §6)."""
     nums, dens = [], []
     for _, _, _, num, den in _vif_scale_stages(ref, dis, faithful=faithful, gain_limit=gain_limit,
-                                               sigma_nsq=sigma_nsq):
+                                               sigma_nsq=sigma_nsq, convention=convention):
         nums.append(sequential_total(num, faithful))
         dens.append(sequential_total(den, faithful))
     return stack(nums, axis=-1), stack(dens, axis=-1)
 
 
-def float_vif_accumulators(ref, dis, *, enhn_gain_limit: float = 100.0, sigma_nsq: float = 2.0):
+def float_vif_accumulators(ref, dis, *, enhn_gain_limit: float = 100.0, sigma_nsq: float = 2.0,
+                           convention: str = "f85a8536"):
     """Per-scale float32 ``(num, den)`` of ``compute_vif`` (``vif.c:46-248``), each of shape (..., 4).
 
     ``ref``, ``dis``: float32 luma already converted by :func:`~vmafref.features._float_common.to_float_luma`,
     shape (H, W) (or (N, H, W) under ``jax.vmap``). Bit-faithful to libvmaf's float32 arithmetic
-    (see specs/float_vif.md §3 for the measured agreement).
+    (see specs/float_vif.md §3 for the measured agreement). ``convention="v3.0"``: libvmaf
+    v3.0.0's (:data:`VIF_CONVENTIONS`; its ``sigma_nsq`` is always 2).
     """
+    if _vif_convention(convention).nsq_in_float and sigma_nsq != 2.0:
+        raise ValueError(f"libvmaf's {convention} float VIF has no vif_sigma_nsq (it is always 2)")
     return _vif_scales(jnp.asarray(ref, jnp.float32), jnp.asarray(dis, jnp.float32), faithful=True,
-                       gain_limit=enhn_gain_limit, sigma_nsq=sigma_nsq)
+                       gain_limit=enhn_gain_limit, sigma_nsq=sigma_nsq, convention=convention)
 
 
 def float_vif_scores_from_accumulators(num, den, *, scale_min_vals=(0.0, 0.0, 0.0), debug: bool = False,
@@ -235,7 +307,8 @@ def float_vif_scores_from_accumulators(num, den, *, scale_min_vals=(0.0, 0.0, 0.
 
     Follows ``compute_vif`` / ``float_vif.c:256-319`` in double: ``vif_scale0 = num0/den0``,
     ``vif_scaleK = max(numK/denK, min_val)``, ``vif = sum(num)/sum(den)``.
-    See specs/float_vif.md §4.
+    ``scale_min_vals=None``: no floor, ``vif_scaleK = numK/denK`` (libvmaf v3.0.0,
+    ``float_vif.c:132-142`` there). See specs/float_vif.md §4.
     """
     scores = []
     for k in range(4):
@@ -248,7 +321,8 @@ def float_vif_scores_from_accumulators(num, den, *, scale_min_vals=(0.0, 0.0, 0.
         total_den += scores[2 * k + 1]
     out = {"VMAF_feature_vif_scale0_score": 0.0 if skip_scale0 else _div(scores[0], scores[1])}
     for k in range(1, 4):
-        out[f"VMAF_feature_vif_scale{k}_score"] = max(_div(scores[2 * k], scores[2 * k + 1]), scale_min_vals[k - 1])
+        ratio = _div(scores[2 * k], scores[2 * k + 1])
+        out[f"VMAF_feature_vif_scale{k}_score"] = ratio if scale_min_vals is None else max(ratio, scale_min_vals[k - 1])
     if debug:
         out["vif"] = 1.0 if total_den == 0.0 else total_num / total_den
         out["vif_num"] = total_num
