@@ -4,7 +4,9 @@ Every case of ``golden/manifest.json`` is scored through the public API
 (:func:`vmafref.scoring.score`) once per libvmaf run recorded for it, and every key of every
 frame, and every pooled value, is compared with libvmaf's double: exactly on the fixed-point
 path, within the manifest's tolerance on the float path and for the model score. The values
-come from a real libvmaf through ``tools/make_golden.py``; see docs/golden.md.
+come from a real libvmaf through ``tools/make_golden.py``; see docs/golden.md. A run taken
+under another libvmaf convention (its ``convention``, e.g. ``v3.0``: libvmaf v3.0.0's values)
+is scored with ``libvmaf_convention`` set to it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from vmafref.conventions import CONVENTIONS, DEFAULT_CONVENTION
 from vmafref.features._float_rcp_table import DEFAULT_RCPSS
 from vmafref import tolerances as tolerance_rules
 from vmafref.tolerances import POOLING_METHODS
@@ -46,7 +49,9 @@ DEFAULT_RUNS = {("odd_161x91_420_8bit", "integer"), ("y4m_texture_90x60_422_10bi
                 ("texture_192x176_444_12bit", "speed_chroma_v1"),
                 # The float features with their debug sums, as an Intel CPU's libvmaf gave them.
                 ("float_small_64x48_444_8bit", "float_features"),
-                ("float_small_64x48_444_8bit", "float_features_egl1")}
+                ("float_small_64x48_444_8bit", "float_features_egl1"),
+                # libvmaf v3.0.0 (the v3.0 convention): fixed point at an odd size, float at 33x33.
+                ("odd_161x91_420_8bit", "integer_v30"), ("min_size_33x33_444_8bit", "float_v30")}
 
 pytestmark = pytest.mark.skipif(not CASES, reason="golden/manifest.json has no cases")
 
@@ -83,11 +88,12 @@ def _score_run(case: dict, run: dict, reference: Path, distorted: Path):
               for model in run["models"]]
     features = [FeatureRequest(feature["name"], dict(feature.get("options", {}))) for feature in run["features"]]
     # The float ADM divides through rcpss, whose estimates differ between CPU families: score as
-    # the CPU that made the case did, where the manifest records it (specs/float_adm.md §4).
-    rcpss = case["libvmaf"].get("rcpss") or DEFAULT_RCPSS
+    # the CPU that made the run (or the case) did, where the manifest records it (specs/float_adm.md §4).
+    provenance = run.get("libvmaf", case["libvmaf"])
+    rcpss = provenance.get("rcpss") or DEFAULT_RCPSS
     return score(str(reference), str(distorted), width=case["width"], height=case["height"],
                  pixel_format=case["pixel_format"], bitdepth=case["bitdepth"], models=models, features=features,
-                 rcpss=rcpss)
+                 rcpss=rcpss, libvmaf_convention=run.get("convention", DEFAULT_CONVENTION))
 
 
 def _table(rows: list[tuple]) -> str:
@@ -156,6 +162,22 @@ def test_golden_files_match_manifest(case):
         assert run["feature_family"] in case["tolerances"]
         if run["model_family"]:
             assert run["model_family"] in case["tolerances"]
+
+
+def test_runs_under_a_convention_record_their_libvmaf():
+    """A run taken under another libvmaf convention names a known one and the libvmaf its values
+    come from (the manifest's ``conventions`` table); the other runs use the case's record."""
+    conventions = MANIFEST.get("conventions", {})
+    for case in CASES:
+        for run in case["runs"]:
+            if "convention" not in run:
+                assert "libvmaf" not in run
+                continue
+            assert run["convention"] in CONVENTIONS and run["convention"] != DEFAULT_CONVENTION
+            wanted = conventions[run["convention"]]
+            assert run["libvmaf"]["commit"] == wanted["commit"]
+            assert run["libvmaf"]["vmaf_version"] == wanted["vmaf_version"]
+            assert run["libvmaf"]["cpumask"] == 255
 
 
 def test_golden_case_ids_are_unique_and_files_are_listed():

@@ -28,8 +28,17 @@ from golden_clips import (
 )
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
-MANIFEST_FORMAT = 1
+#: 2: a run may carry a ``convention`` (another libvmaf's values, scored under that libvmaf
+#: convention) and its own ``libvmaf`` provenance.
+MANIFEST_FORMAT = 2
 LIBVMAF_COMMIT = "f85a853692a8c730d0270cd733c8bb30b5b93b7c"
+#: The libvmaf of each other libvmaf convention (:mod:`vmafref.conventions`) a run may be taken
+#: under: ``make_golden.py --convention NAME`` computes those runs, and only from a library whose
+#: ``vmaf_version()`` is ``vmaf_version``; the tests score them with ``libvmaf_convention=NAME``.
+CONVENTION_LIBVMAF = {
+    "v3.0": {"repository": "Netflix/vmaf", "tag": "v3.0.0", "commit": "17a67b238ce0539bdeafdc95961abac64fa16ea8",
+             "vmaf_version": "3.0.0"},
+}
 VMAF_RESOURCE_REPOSITORY = "Netflix/vmaf_resource"
 VMAF_RESOURCE_COMMIT = "e3ab3775a8ce9ff76dde8988c63cf59b0b12f019"
 VMAF_RESOURCE_LICENSE = "BSD-2-Clause-Patent"
@@ -84,6 +93,10 @@ RUNS: dict[str, dict] = {
     # the stddev's slope rescaling are exercised.
     "bootstrap_transform": _model_run("vmaf_b_v0.6.3", flags=("enable_transform",), debug=False),
     "float_bootstrap": _model_run("vmaf_float_b_v0.6.3"),
+    # The two models under the v3.0 libvmaf convention: values from libvmaf v3.0.0, which writes
+    # no integer_adm3, integer_aim, integer_motion3, adm3, aim or motion3 (CONVENTION_RUNS).
+    "integer_v30": {**_model_run("vmaf_v0.6.1"), "convention": "v3.0"},
+    "float_v30": {**_model_run("vmaf_float_v0.6.1"), "convention": "v3.0"},
     # For frames below the integer ADM's minimum size (see MIN_WIDTH): no model, so no ADM.
     "vif_motion": {
         "models": [],
@@ -654,8 +667,22 @@ for _case_id, _runs in SPEED_RUNS.items():
     V1_RUNS[_case_id] = V1_RUNS.get(_case_id, ()) + _runs
 for _case_id, _runs in V1_RUNS.items():
     FEATURE_RUNS[_case_id] = FEATURE_RUNS.get(_case_id, ()) + _runs
+#: Runs under the v3.0 libvmaf convention (after every other run, so that adding them moved no
+#: stored run): odd sizes (161x91 4:2:0, 33x33), flat frames, 10-bit synthetic and real content,
+#: and a real x264 encode.
+CONVENTION_RUNS = {case_id: ("integer_v30", "float_v30") for case_id in (
+    "flat_64x48_420_8bit", "min_size_33x33_444_8bit", "odd_161x91_420_8bit", "texture_96x72_420_10bit",
+    "sparks_480x270_420_10bit", "x264_160x90_420_8bit_y4m")}
+for _case_id, _runs in CONVENTION_RUNS.items():
+    FEATURE_RUNS[_case_id] = FEATURE_RUNS.get(_case_id, ()) + _runs
 for _case in CASES:
     _case.runs = tuple(_case.runs) + FEATURE_RUNS.get(_case.id, ())
+
+
+def run_convention(run_id: str) -> str | None:
+    """The libvmaf convention a run is taken under (:data:`CONVENTION_LIBVMAF`); ``None``: the
+    reference libvmaf (:data:`LIBVMAF_COMMIT`)."""
+    return RUNS[run_id].get("convention")
 
 
 # ------------------------------------------------------------------------ computing runs

@@ -10,6 +10,9 @@ import math
 import sys
 from pathlib import Path
 
+import shutil
+import types
+
 import numpy as np
 import pytest
 
@@ -54,7 +57,8 @@ def test_every_stored_case_has_its_recipe_and_runs():
             (recipe.width, recipe.height, recipe.pixel_format, recipe.bitdepth, recipe.container)
         assert [run["id"] for run in entry["runs"]] == list(recipe.runs)
         for run in entry["runs"]:
-            assert run == make_golden.run_manifest_entry(run["id"]), f"{case_id}: run {run['id']} differs from RUNS"
+            assert make_golden.run_recipe(run) == make_golden.run_manifest_entry(run["id"]), \
+                f"{case_id}: run {run['id']} differs from RUNS"
         if entry["source"]["kind"] == "synthetic":
             assert entry["source"]["generator"] == recipe.source["generator"]
             assert entry["source"]["parameters"] == recipe.source["parameters"]
@@ -111,3 +115,128 @@ def test_moved_cases_record_their_cpu_family_and_no_pooled_values():
             assert entry["libvmaf"]["rcpss"] == "intel" and "recorded_by" in entry["libvmaf"]
             document = json.loads((ROOT / "golden" / entry["expected"]).read_text())
             assert all(run["pooled"] == {} for run in document["runs"].values())
+
+
+# ------------------------------------------------------------------ runs under a libvmaf convention
+
+def test_convention_runs_name_their_libvmaf_and_come_last():
+    for run_id, run in golden_cases.RUNS.items():
+        if "convention" in run:
+            assert run["convention"] in golden_cases.CONVENTION_LIBVMAF
+            assert make_golden.run_manifest_entry(run_id)["convention"] == run["convention"]
+    for case_id in golden_cases.CONVENTION_RUNS:
+        runs = RECIPES[case_id].runs
+        first = min(runs.index(run_id) for run_id in golden_cases.CONVENTION_RUNS[case_id])
+        assert all(golden_cases.run_convention(run_id) == "v3.0" for run_id in runs[first:]), case_id
+        for run in ENTRIES[case_id]["runs"][first:]:
+            assert run["libvmaf"]["commit"] == golden_cases.CONVENTION_LIBVMAF["v3.0"]["commit"]
+            assert run["libvmaf"]["vmaf_version"] == "3.0.0"
+    assert MANIFEST["conventions"] == golden_cases.CONVENTION_LIBVMAF
+
+
+class _FakeLibrary:
+    """A stand-in for :class:`vmafref.libvmaf_capi.LibVmaf`: its ``compute`` returns, for every
+    context, one key per frame whose value says which library made it."""
+
+    def __init__(self, version: str, value: float):
+        self.version, self.path, self.value, self.calls = version, f"fake-{version}.so", value, []
+
+    def compute(self, frames, *, models, features, cpumask, **geometry):
+        self.calls.append(cpumask)
+        count = len(list(frames))
+        rows = [{"made_by": self.value + index} for index in range(count)]
+        pooled = {"made_by": dict.fromkeys(("min", "max", "mean", "harmonic_mean"), self.value)}
+        return types.SimpleNamespace(frames=rows, pooled=pooled, model_keys=[])
+
+
+CASE = "odd_161x91_420_8bit"
+
+
+@pytest.fixture
+def golden_copy(tmp_path, monkeypatch):
+    """golden/ reduced to one case with v3.0 runs, in a temporary folder."""
+    monkeypatch.setattr(make_golden, "this_cpu_rcpss", lambda: "amd")
+    golden = tmp_path / "golden"
+    shutil.copytree(ROOT / "golden" / CASE, golden / CASE)
+    manifest = dict(MANIFEST, cases=[ENTRIES[CASE]])
+    make_golden.write_json(golden / "manifest.json", manifest)
+    return golden
+
+
+def _load(golden: Path) -> tuple[dict, dict]:
+    entry = json.loads((golden / "manifest.json").read_text())["cases"][0]
+    return entry, json.loads((golden / entry["expected"]).read_text())
+
+
+def _context(tmp_path: Path) -> golden_cases.BuildContext:
+    return golden_cases.BuildContext(vmaf_resource=None, ffmpeg="ffmpeg", work=tmp_path)
+
+
+def test_convention_generation_computes_only_its_runs_and_records_their_libvmaf(golden_copy, tmp_path):
+    library = _FakeLibrary("3.0.0", 1000.0)
+    stored_entry, stored = _load(golden_copy)
+    assert make_golden.generate(library, [RECIPES[CASE]], golden_copy, _context(tmp_path), False, (0, 16),
+                                convention="v3.0") == 0
+    entry, document = _load(golden_copy)
+    assert library.calls == [255, 255], "the v3.0 runs, on the C path only"
+    for run_id, run in document["runs"].items():
+        if golden_cases.run_convention(run_id) == "v3.0":
+            assert run["frames"][0] == {"made_by": 1000.0}
+        else:
+            assert run == stored["runs"][run_id]
+    assert entry["libvmaf"] == stored_entry["libvmaf"], "the case's record stays the reference libvmaf's"
+    assert document["libvmaf_version"] == stored["libvmaf_version"]
+    runs = {run["id"]: run for run in entry["runs"]}
+    assert runs["integer_v30"]["libvmaf"] == {"commit": golden_cases.CONVENTION_LIBVMAF["v3.0"]["commit"],
+                                              "vmaf_version": "3.0.0", "n_threads": 0, "cpumask": 255,
+                                              "rcpss": "amd"}
+    assert "libvmaf" not in runs["integer"]
+
+
+def test_reference_generation_keeps_the_convention_runs(golden_copy, tmp_path):
+    library = _FakeLibrary(make_golden.EXPECTED_VERSION, 2000.0)
+    stored_entry, stored = _load(golden_copy)
+    make_golden.generate(library, [RECIPES[CASE]], golden_copy, _context(tmp_path), False, ())
+    entry, document = _load(golden_copy)
+    for run_id, run in document["runs"].items():
+        if golden_cases.run_convention(run_id) == "v3.0":
+            assert run == stored["runs"][run_id]
+        else:
+            assert run["frames"][0] == {"made_by": 2000.0}
+    old_runs = {run["id"]: run for run in stored_entry["runs"]}
+    for run in entry["runs"]:
+        assert run.get("libvmaf") == old_runs[run["id"]].get("libvmaf")
+
+
+def test_a_convention_needs_its_libvmaf_and_its_runs(golden_copy, tmp_path):
+    recipe = RECIPES[CASE]
+    with pytest.raises(ValueError, match="libvmaf 3.0.0"):
+        make_golden.check_library_convention(_FakeLibrary("3.2.0", 0.0), "v3.0")
+    with pytest.raises(ValueError, match="libvmaf 3.0.0"):
+        make_golden.generate(_FakeLibrary(make_golden.EXPECTED_VERSION, 0.0), [recipe], golden_copy,
+                             _context(tmp_path), False, (), convention="v3.0")
+    with pytest.raises(ValueError, match="not taken under convention v3.0"):
+        make_golden.generate(_FakeLibrary("3.0.0", 0.0), [recipe], golden_copy, _context(tmp_path), False, (),
+                             only_runs=["integer"], convention="v3.0")
+    with pytest.raises(ValueError, match="not taken under the reference libvmaf"):
+        make_golden.generate(_FakeLibrary(make_golden.EXPECTED_VERSION, 0.0), [recipe], golden_copy,
+                             _context(tmp_path), False, (), only_runs=["float_v30"])
+    with pytest.raises(ValueError, match="has none"):
+        make_golden._plan(RECIPES["identical_176x144_420_8bit"], ENTRIES["identical_176x144_420_8bit"],
+                          ROOT / "golden", _context(tmp_path), False, (), None, "v3.0")
+    assert make_golden.runs_under(recipe, "v3.0") == ["integer_v30", "float_v30"]
+    assert "integer_v30" not in make_golden.runs_under(recipe, None)
+
+
+def test_check_compares_only_the_runs_of_its_libvmaf(golden_copy, capsys):
+    assert make_golden.check(_FakeLibrary("3.0.0", 0.0), [RECIPES[CASE]], golden_copy, (), "v3.0") == 1
+    out = capsys.readouterr().out
+    assert "run integer_v30 frame 0" in out and "run integer " not in out
+    assert "are not checked with this libvmaf" in out
+
+
+def test_a_convention_library_cannot_be_let_through_by_version_mismatch(capsys):
+    with pytest.raises(SystemExit) as raised:
+        make_golden.main(["--libvmaf", "libvmaf.so", "--convention", "v3.0", "--allow-version-mismatch"])
+    assert raised.value.code == 2
+    assert "--allow-version-mismatch is for the reference libvmaf" in capsys.readouterr().err
