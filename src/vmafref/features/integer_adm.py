@@ -27,6 +27,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from vmafref._clib import c_function
 from vmafref._x64 import x64
@@ -374,19 +375,20 @@ def _dwt_scale0(img, bitdepth: int, lo_only: bool = False):
     The bands and the vertical pass's rows are kept as int16, C's types, which halves the
     bytes the stages write and read; consumers widen them as they read them.
     """
-    x = img.astype(jnp.int32)
     add_vp = 1 << (bitdepth - 1)
-    taps = _dwt_taps(x, -2)
+    # The taps are padded in the input's own type and widened as they are read: padding a
+    # widened copy wrote the whole plane as int32 first.
+    taps = [t.astype(jnp.int32) for t in _dwt_taps(img, -2)]
     # int32 accumulators wrap as C's do (only possible at 16 bits).
     lo = ((_fir(taps, DB2_LO) - DB2_LO_SUM * add_vp + add_vp) >> bitdepth).astype(jnp.int16)
     bands = {}
-    htaps = _dwt_taps(lo.astype(jnp.int32), -1)
+    htaps = [t.astype(jnp.int32) for t in _dwt_taps(lo, -1)]
     bands["a"] = ((_fir(htaps, DB2_LO) + 32768) >> 16).astype(jnp.int16)
     if lo_only:
         return bands
     bands["v"] = ((_fir(htaps, DB2_HI) + 32768) >> 16).astype(jnp.int16)
     hi = ((_fir(taps, DB2_HI) + add_vp) >> bitdepth).astype(jnp.int16)
-    htaps = _dwt_taps(hi.astype(jnp.int32), -1)
+    htaps = [t.astype(jnp.int32) for t in _dwt_taps(hi, -1)]
     bands["h"] = ((_fir(htaps, DB2_LO) + 32768) >> 16).astype(jnp.int16)
     bands["d"] = ((_fir(htaps, DB2_HI) + 32768) >> 16).astype(jnp.int16)
     return bands
@@ -402,13 +404,13 @@ def _dwt_s123(a, scale: int):
     """Scales 1-3 DWT of the previous int32 LL band (``adm_dwt2_s123_combined``, ``:2677-2838``)."""
     add_vp, shift_vp = _S123_VP[scale - 1]
     add_hp, shift_hp = _S123_HP[scale - 1]
-    taps = _dwt_taps(a.astype(jnp.int64), -2)
+    taps = [t.astype(jnp.int64) for t in _dwt_taps(a, -2)]  # padded narrow, widened as read
 
     def vpass(coeffs):
         return ((_fir(taps, coeffs) + add_vp) >> shift_vp).astype(jnp.int32)
 
     def hpass(x, coeffs):
-        t = _dwt_taps(x.astype(jnp.int64), -1)
+        t = [t.astype(jnp.int64) for t in _dwt_taps(x, -1)]
         return ((_fir(t, coeffs) + add_hp) >> shift_hp).astype(jnp.int32)
 
     lo, hi = vpass(DB2_LO), vpass(DB2_HI)
@@ -468,7 +470,9 @@ def _decouple_s0(ref, dis, egl: float):
     k = clamp(round(div_lookup[o] * t / 2^15), 0, 2^15) with div_lookup[o] = sign(o) *
     floor(2^30 / |o|); the 45-bit product is split so that int32 holds every term exactly.
     """
-    angle = _angle_flag(ref["h"], ref["v"], dis["h"], dis["v"])
+    # The barriers make the angle test and each restored band buffers of their own: XLA
+    # otherwise recomputed the angle test in all six outputs and each band in two.
+    angle = lax.optimization_barrier(_angle_flag(ref["h"], ref["v"], dis["h"], dis["v"]))
     restored, additive = {}, {}
     for band in "hvd":
         o, t = ref[band], dis[band]
@@ -480,14 +484,14 @@ def _decouple_s0(ref, dis, egl: float):
         rst = _apply_gain_limit(rst, k, o, t, angle, egl)
         # int16 as in C (``adm_dwt_band_t``): |rst| <= |o| < 2^15 before the gain limit, and
         # the limit keeps it within |t|.
-        restored[band] = rst.astype(jnp.int16)
-        additive[band] = (t - rst).astype(jnp.int16)
+        restored[band] = lax.optimization_barrier(rst.astype(jnp.int16))
+        additive[band] = (t - restored[band]).astype(jnp.int16)
     return restored, additive
 
 
 def _decouple_s123(ref, dis, egl: float):
     """Scales 1-3 decoupling (``adm_decouple_s123``, ``:929-1071``) in int64."""
-    angle = _angle_flag(ref["h"], ref["v"], dis["h"], dis["v"])
+    angle = lax.optimization_barrier(_angle_flag(ref["h"], ref["v"], dis["h"], dis["v"]))  # as at scale 0
     restored, additive = {}, {}
     for band in "hvd":
         o, t = ref[band], dis[band]
@@ -502,9 +506,8 @@ def _decouple_s123(ref, dis, egl: float):
         tmp_k = ((recip * t.astype(jnp.int64)) * sign + (jnp.int64(1) << (14 + shift64))) >> (15 + shift64)
         k = jnp.where(o == 0, 32768, jnp.clip(tmp_k, 0, 32768))
         rst = ((k * o.astype(jnp.int64) + 16384) >> 15).astype(jnp.int32)
-        rst = _apply_gain_limit(rst, k, o, t, angle, egl)
-        restored[band] = rst
-        additive[band] = t - rst
+        restored[band] = lax.optimization_barrier(_apply_gain_limit(rst, k, o, t, angle, egl))
+        additive[band] = t - restored[band]
     return restored, additive
 
 
