@@ -22,7 +22,6 @@ from tests.corpus import fakes
 from vmafref.corpus.ffmpeg import frame_bytes
 from vmafref.corpus.fr_from_nr import NrInputRow, NrToFrAdapter
 from vmafref.corpus.rows import read_jsonl, validate_row
-from vmafref.corpus.scorers import LibvmafCliScorer, VmafrefScorer
 from vmafref.corpus.sources import SourceSpec, generate_yuv420p
 
 pytestmark = pytest.mark.ffmpeg

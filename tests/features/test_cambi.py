@@ -15,7 +15,6 @@ from vmafref.features import get_extractor
 from vmafref.features.cambi import (
     RECIPROCAL_LUT,
     CambiExtractor,
-    CambiInputError,
     _quick_select,
     adjust_window_size,
     c_values,

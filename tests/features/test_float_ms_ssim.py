@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-import numpy as np
 import pytest
 
 from golden_runs import GOLDEN, clip_frames, expected_run, extractor_for, run_extractor, worst_difference

@@ -6,7 +6,6 @@ import io
 import shutil
 import subprocess
 
-import numpy as np
 import pytest
 
 from vmafref.io import (ContainerError, GeometryMismatchError, UnknownFormatError, VideoGeometry,

@@ -15,10 +15,13 @@ import shutil
 import sys
 import tempfile
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vmafref.cli.exit_status import EXIT_ERROR, EXIT_OK, EXIT_OUTPUT_FAILED, describe_error
 from vmafref.features._float_rcp_table import DEFAULT_RCPSS, RCP_TABLES
+
+if TYPE_CHECKING:  # imported where used: scoring pulls in JAX
+    from vmafref.scoring import FeatureRequest, ModelRequest
 
 __all__ = ["register", "parse_model_option", "parse_feature_option", "run_score"]
 
@@ -343,7 +346,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.frame_cnt is not None and args.frame_cnt <= 0:
             raise CliError("--frame_cnt must be positive")
         # A path that can never be written fails now, not after the scoring (specs/cli.md).
-        target = resolve_output_target(args.output) if args.output else None
+        if args.output:
+            resolve_output_target(args.output)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = score(reference, distorted, **geometry, models=[] if args.no_prediction else models,

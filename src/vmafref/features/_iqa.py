@@ -15,9 +15,7 @@ Every function runs its double arithmetic inside a scoped ``jax_enable_x64``.
 
 from __future__ import annotations
 
-import functools
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 

@@ -14,7 +14,6 @@ the streaming extractor registered as ``float_psnr``. See specs/float_psnr.md.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import jax
