@@ -258,8 +258,8 @@ _horizontal_pass_fns = _stage(_horizontal_pass, "scale", "wide")
 #: vertical-pass strips, about 1 MB at this size, stay in a core's L2 cache.
 _STRIP_SAMPLES = 48 * 1024
 
-#: Plane size (samples) from which scale 0 is filtered in strips (:func:`_filtered_moments`);
-#: below it, and at scales 1-3, one program per pass was faster (specs/integer_vif.md §9).
+#: Plane size (samples) from which scale 0 is filtered in strips (:func:`_filtered_moments`) on
+#: a CPU; below it, and at scales 1-3, one program per pass was faster (specs/integer_vif.md §9).
 _STRIPS_MIN_SAMPLES = 1_500_000
 
 
@@ -448,6 +448,8 @@ def _vif_num_den(ref, dis, gain_limit: float, *, bitdepth: int, skip_scale0: boo
     subsample_vertical = _subsample_vertical_fns[pick]
     subsample_horizontal = _subsample_horizontal_fns[pick]
     radii = [len(taps) // 2 for taps in VIF_FILTERS]
+    # Strips pay for a CPU's caches; a GPU runs the whole-plane passes as wide kernels instead.
+    strips = ref.shape[-2] * ref.shape[-1] >= _STRIPS_MIN_SAMPLES and jax.default_backend() == "cpu"
     nums, dens = [], []
     ref_p, dis_p = pad_planes(ref, dis, radius=radii[0])
     for scale in range(4):
@@ -459,7 +461,7 @@ def _vif_num_den(ref, dis, gain_limit: float, *, bitdepth: int, skip_scale0: boo
             nums.append(jnp.zeros(ref.shape[:-2], jnp.float32))
             dens.append(jnp.zeros(ref.shape[:-2], jnp.float32))
             continue
-        if scale == 0 and ref.shape[-2] * ref.shape[-1] >= _STRIPS_MIN_SAMPLES:
+        if scale == 0 and strips:
             moments = filtered_moments(ref_p, dis_p, scale=scale, bitdepth=bitdepth,
                                        rows=_strip_rows(ref.shape[-2], ref_p.shape[-1]))
         else:
