@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["FeatureExtractor", "FrameValues", "OptionSpec", "parse_options"]
+__all__ = ["FeatureExtractor", "FrameValues", "OptionSpec", "parse_options", "refuse_options_missing_from"]
 
 #: Per-frame output: ``{frame_index: {output_key: value}}``.
 FrameValues = dict[int, dict[str, float]]
@@ -123,3 +123,14 @@ class FeatureExtractor(abc.ABC):
     def aggregate(self) -> dict[str, float]:
         """Whole-clip values (libvmaf's ``aggregate_metrics``), asked for after :meth:`flush`."""
         return {}
+
+
+def refuse_options_missing_from(name: str, options: Mapping[str, Any], available, libvmaf_version: str,
+                                convention: str, *, also_allowed=()) -> None:
+    """Raise ``ValueError`` for options of ``name`` that the libvmaf release of a convention
+    (``libvmaf_version``, e.g. "3.0.0" for ``convention`` "v3.0") does not have; ``available``
+    lists its options in the order the message gives them."""
+    unknown = sorted(set(options) - set(available) - set(also_allowed))
+    if unknown:
+        raise ValueError(f"{name} option(s) {', '.join(unknown)} do not exist in libvmaf v{libvmaf_version} "
+                         f"(the {convention} libvmaf convention); it has {', '.join(available)}")

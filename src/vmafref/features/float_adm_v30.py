@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from vmafref.feature_names import feature_key
-from vmafref.features.extractor import FrameValues
+from vmafref.features.extractor import FrameValues, refuse_options_missing_from
 from vmafref.features.float_adm import FloatAdmExtractor
 
 __all__ = ["FloatAdmV30Extractor", "V30_OPTIONS", "V32_ONLY_FEATURES"]
@@ -31,10 +31,7 @@ class FloatAdmV30Extractor(FloatAdmExtractor):
     """:class:`~vmafref.features.float_adm.FloatAdmExtractor` with v3.0.0's options and keys."""
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
-        unknown = sorted(set(options) - set(V30_OPTIONS) - {"rcpss"})
-        if unknown:
-            raise ValueError(f"float_adm option(s) {', '.join(unknown)} do not exist in libvmaf v3.0.0 "
-                             f"(the v3.0 libvmaf convention); it has {', '.join(V30_OPTIONS)}")
+        refuse_options_missing_from("float_adm", options, list(V30_OPTIONS), "3.0.0", "v3.0", also_allowed={"rcpss"})
         super().__init__(width=width, height=height, bitdepth=bitdepth, **options)
         self._dropped = frozenset(feature_key(name, self.feature_params) for name in V32_ONLY_FEATURES)
 

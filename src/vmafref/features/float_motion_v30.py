@@ -24,7 +24,7 @@ import numpy as np
 
 from vmafref.feature_names import feature_key
 from vmafref.features._float_common import FrameSizeError, check_bitdepth, to_float_luma
-from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec, refuse_options_missing_from
 from vmafref.features.float_motion import _blur_jit, _sad_jit
 
 __all__ = ["FloatMotionV30Extractor", "LIBVMAF_VERSION", "MIRROR"]
@@ -47,11 +47,7 @@ class FloatMotionV30Extractor(FeatureExtractor):
     }
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
-        unknown = sorted(set(options) - set(self.options))
-        if unknown:
-            raise ValueError(f"float_motion option(s) {', '.join(unknown)} do not exist in libvmaf "
-                             f"v{LIBVMAF_VERSION} (the v3.0 libvmaf convention); it has "
-                             f"{', '.join(sorted(self.options))}")
+        refuse_options_missing_from("float_motion", options, sorted(self.options), LIBVMAF_VERSION, "v3.0")
         super().__init__(width=width, height=height, bitdepth=bitdepth, **options)
         check_bitdepth(self.bitdepth)
         if self.width < 3 or self.height < 3:

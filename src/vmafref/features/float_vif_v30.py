@@ -27,7 +27,7 @@ import numpy as np
 
 from vmafref.feature_names import feature_key
 from vmafref.features._float_common import check_bitdepth, to_float_luma
-from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec, refuse_options_missing_from
 from vmafref.features.float_vif import _check_size, float_vif_accumulators, float_vif_scores_from_accumulators
 
 __all__ = ["FloatVifV30Extractor", "LIBVMAF_VERSION"]
@@ -51,10 +51,7 @@ class FloatVifV30Extractor(FeatureExtractor):
     }
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
-        unknown = sorted(set(options) - set(self.options))
-        if unknown:
-            raise ValueError(f"float_vif option(s) {', '.join(unknown)} do not exist in libvmaf v{LIBVMAF_VERSION} "
-                             f"(the v3.0 libvmaf convention); it has {', '.join(sorted(self.options))}")
+        refuse_options_missing_from("float_vif", options, sorted(self.options), LIBVMAF_VERSION, "v3.0")
         super().__init__(width=width, height=height, bitdepth=bitdepth, **options)
         check_bitdepth(self.bitdepth)
         _check_size(self.height, self.width)

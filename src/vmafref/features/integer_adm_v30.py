@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vmafref.features.extractor import refuse_options_missing_from
 from vmafref.features.integer_adm import IntegerAdmExtractor
 
 __all__ = ["IntegerAdmV30Extractor", "V30_OPTIONS", "V32_ONLY_KEYS"]
@@ -29,9 +30,6 @@ class IntegerAdmV30Extractor(IntegerAdmExtractor):
     """:class:`~vmafref.features.integer_adm.IntegerAdmExtractor` with v3.0.0's options and keys."""
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
-        unknown = sorted(set(options) - set(V30_OPTIONS))
-        if unknown:
-            raise ValueError(f"adm option(s) {', '.join(unknown)} do not exist in libvmaf v3.0.0 "
-                             f"(the v3.0 libvmaf convention); it has {', '.join(V30_OPTIONS)}")
+        refuse_options_missing_from("adm", options, list(V30_OPTIONS), "3.0.0", "v3.0")
         super().__init__(width=width, height=height, bitdepth=bitdepth, **options)
         self._keys = [(key, short) for key, short in self._keys if _written_by_v30(key)]

@@ -33,7 +33,7 @@ from jax import lax
 
 from vmafref._x64 import x64
 from vmafref.feature_names import feature_key
-from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
+from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec, refuse_options_missing_from
 from vmafref.features.integer_motion import MOTION_FILTER, MOTION_MIN_SIZE, MotionInputError
 from vmafref.features._compiled import jit as stage_jit
 
@@ -157,10 +157,7 @@ class IntegerMotionV30Extractor(FeatureExtractor):
     }
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
-        unknown = sorted(set(options) - set(self.options))
-        if unknown:
-            raise ValueError(f"motion option(s) {', '.join(unknown)} do not exist in libvmaf v{LIBVMAF_VERSION} "
-                             f"(the v3.0 libvmaf convention); it has {', '.join(sorted(self.options))}")
+        refuse_options_missing_from("motion", options, sorted(self.options), LIBVMAF_VERSION, "v3.0")
         super().__init__(width=width, height=height, bitdepth=bitdepth, **options)
         if self.width < MOTION_MIN_SIZE or self.height < MOTION_MIN_SIZE:
             raise MotionInputError(f"integer motion needs frames of at least {MOTION_MIN_SIZE}x{MOTION_MIN_SIZE}, "
