@@ -18,6 +18,7 @@ import numpy as np
 from vmafref.features import get_extractor
 from vmafref.features._float_rcp_table import DEFAULT_RCPSS
 from vmafref.features.extractor import FeatureExtractor, FrameValues
+from vmafref.frame_workers import ProcessFrameScheduler, use_processes
 from vmafref.pooling import pool
 from vmafref.vmaf_model import VmafModel, VmafModelCollection, load_model_or_collection, model_feature_keys
 
@@ -157,7 +158,8 @@ def _check_threads(threads: Any) -> int:
 
 
 class _FrameScheduler:
-    """Runs the extractors' per-frame calls, on ``threads`` worker threads when ``threads > 1``,
+    """Runs the extractors' per-frame calls, on ``threads`` worker threads when ``threads > 1``
+    and the frames do not go to worker processes (:mod:`vmafref.frame_workers`),
     and hands back each frame's values in frame order (specs/score.md §9).
 
     Frames are submitted as they are read; at most ``2 * threads`` are in flight. Calls of a
@@ -178,6 +180,7 @@ class _FrameScheduler:
         self.depth = 2 * threads
         self.window: list[tuple[Any, list[Any]]] = []
         self.previous: list[Any] = [None] * len(self.extractors)
+        self.worker_cpu_seconds = 0.0  # the threads' CPU time is this process's
 
     @staticmethod
     def _call(extractor: FeatureExtractor, arguments: tuple, previous: Any) -> FrameValues:
@@ -211,7 +214,7 @@ class _FrameScheduler:
         frame, futures = self.window.pop(0)
         return frame, [future.result() for future in futures]
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
@@ -233,8 +236,9 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     which libvmaf's arithmetic the extractors reproduce (:mod:`vmafref.conventions`;
     ``"v3.0"``: libvmaf v3.0.0's motion, float motion and float VIF). ``rcpss`` names the CPU family whose ``rcpss``
     reciprocal estimates libvmaf's float ADM divided with: ``"intel"`` (the default, fixed) or
-    ``"amd"`` (specs/float_adm.md §4). ``threads`` N > 1 runs the extractors on N threads,
-    several frames at once (specs/score.md §9); the values never depend on it.
+    ``"amd"`` (specs/float_adm.md §4). ``threads`` N > 1 scores N frames at once: on a CPU,
+    vmafref's frame-independent extractors in N worker processes (:mod:`vmafref.frame_workers`),
+    otherwise on N threads (specs/score.md §9); the values never depend on it.
     See specs/score.md §1.
     """
     from vmafref.conventions import extractor_class
@@ -255,18 +259,25 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
                          "(models=[] needs at least one entry in features)")
     plan = _plan_extractors(loaded, requests)
     extractors: list[FeatureExtractor] = []
+    arguments: list[tuple[type, dict[str, Any]]] = []
     for name, options in plan:
         cls = extractor_class(name, libvmaf_convention)
         extra = {"pixel_format": pixel_format} if cls.planes == "yuv" else {}
         if "rcpss" in cls.cpu_conventions:
             extra["rcpss"] = rcpss
-        extractors.append(cls(width=width, height=height, bitdepth=bitdepth, **extra, **options))
+        kwargs = dict(width=width, height=height, bitdepth=bitdepth, **extra, **options)
+        extractors.append(cls(**kwargs))
+        arguments.append((cls, kwargs))
     every_frame = [name not in SUBSAMPLED_EXTRACTORS for name, _ in plan]
     collector = _Collector()
     frame_count = 0
     kept: list[int] = []
     pending_luma: dict[int, np.ndarray] = {}
-    session = _stage_session(extractors, plan, width, height, bitdepth, pixel_format)
+    processes = threads > 1 and use_processes(extractors)
+    # With worker processes, the frame-independent extractors' stages load there, not here.
+    here = [not (processes and e.frame_independent) for e in extractors]
+    session = _stage_session([e for e, h in zip(extractors, here) if h], [p for p, h in zip(plan, here) if h],
+                             width, height, bitdepth, pixel_format)
     start, compile_start = time.process_time(), _compile_cpu_seconds()
 
     def retire(frame: tuple[int, bool, np.ndarray], values: list[FrameValues]) -> None:
@@ -284,7 +295,13 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
         if frame_hook is not None:
             frame_hook(index)
 
-    scheduler = _FrameScheduler(extractors, threads)
+    if processes:
+        remote = [e for e, h in zip(extractors, here) if not h]
+        scheduler = ProcessFrameScheduler(
+            extractors, [None if h else spec for spec, h in zip(arguments, here)], threads,
+            plan=_plan_key(remote, [p for p, h in zip(plan, here) if not h], width, height, bitdepth, pixel_format))
+    else:
+        scheduler = _FrameScheduler(extractors, threads)
     try:
         for item in pairs:
             index, ref, dis = item[:3]
@@ -297,8 +314,10 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
                 retire(frame, values)
         for frame, values in scheduler.drain():
             retire(frame, values)
-    finally:
-        scheduler.close()
+    except BaseException:
+        scheduler.close(abort=True)
+        raise
+    scheduler.close()
     aggregate: dict[str, float] = {}
     for extractor in extractors:
         collector.add(extractor.flush())
@@ -318,7 +337,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
         if isinstance(model, VmafModelCollection):
             member_keys = tuple(_model_keys(member) for member in model.members)
             collector.add({i: model.predict(collector.frames.get(i, {}), member_keys) for i in kept})
-    cpu_seconds = _scoring_cpu_seconds(start, compile_start, session)
+    cpu_seconds = _scoring_cpu_seconds(start, compile_start, session) + scheduler.worker_cpu_seconds
 
     frames = [collector.frames.get(i, {}) for i in kept]
     pooled = {}
@@ -437,10 +456,16 @@ def _stage_session(extractors: Sequence[FeatureExtractor], plan: Sequence[tuple[
     last run of the same plan and geometry used load ahead on background threads (specs/startup.md)."""
     from vmafref.features._compiled import plan_session
 
-    classes = [f"{type(e).__module__}.{type(e).__qualname__}" for e in extractors]
-    session = plan_session(repr((classes, list(plan), width, height, bitdepth, pixel_format)))
+    session = plan_session(_plan_key(extractors, plan, width, height, bitdepth, pixel_format))
     session.__enter__()
     return session
+
+
+def _plan_key(extractors: Sequence[FeatureExtractor], plan: Sequence[tuple[str, Mapping[str, Any]]],
+              width: int, height: int, bitdepth: int, pixel_format: str) -> str:
+    """What names a run's set of compiled stages in the store (its extractors, options, geometry)."""
+    classes = [f"{type(e).__module__}.{type(e).__qualname__}" for e in extractors]
+    return repr((classes, list(plan), width, height, bitdepth, pixel_format))
 
 
 def _compile_cpu_seconds() -> float:

@@ -126,8 +126,8 @@ def register(subparsers: Any) -> None:
                         help="clips of different lengths: warn and score the common frames, as libvmaf "
                              "does (default: an error)")
     parser.add_argument("--threads", type=_unsigned, default=0, metavar="N",
-                        help="score several frames at once on N threads (0 and 1: one); the values never "
-                             "depend on it")
+                        help="score N frames at once (0 and 1: one): on a CPU, vmafref's frame-independent "
+                             "extractors in N worker processes; the values never depend on it")
     parser.add_argument("--cpumask", type=_unsigned, default=None, metavar="BITMASK",
                         help="accepted for libvmaf compatibility; vmafref always computes libvmaf's C path, "
                              "and warns where the SIMD path this mask leaves libvmaf differs from it "
