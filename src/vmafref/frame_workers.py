@@ -221,7 +221,7 @@ class ProcessFrameScheduler:
             self.next_worker = (worker + 1) % len(self.workers)
             # This blocks while the worker is busy and its pipe is full; it cannot deadlock: a
             # worker's answers (a frame's feature values, well under the pipe's buffer, at most
-            # two frames of them unread) never wait for this end to read them.
+            # three frames of them unread) never wait for this end to read them.
             try:
                 self.workers[worker].connection.send(remote_calls)
             except (BrokenPipeError, EOFError, OSError) as error:
