@@ -85,22 +85,16 @@ def test_workers_answer_in_frame_order_from_other_processes():
     assert scheduler.worker_cpu_seconds > 0
 
 
-def test_an_extractor_error_in_a_worker_is_raised_with_its_type_and_message():
+@pytest.mark.parametrize("frames, error, message", [
+    (range(5), ValueError, "frame 3 is unreadable"),  # an extractor's error: its type and message
+    ([4, 5, 6, 7], FrameWorkerError, r"ended unexpectedly \(exit status -9\)"),  # a worker killed
+])
+def test_a_failure_in_a_worker_is_a_clear_error_not_a_hang(frames, error, message):
     ref, _ = _clip(8)
     _, scheduler = _scheduler()
     try:
-        with pytest.raises(ValueError, match="frame 3 is unreadable"):
-            _run(scheduler, ref, range(5))
-    finally:
-        scheduler.close(abort=True)
-
-
-def test_a_worker_that_dies_is_a_clear_error_not_a_hang():
-    ref, _ = _clip(8)
-    _, scheduler = _scheduler()
-    try:
-        with pytest.raises(FrameWorkerError, match=r"ended unexpectedly \(exit status -9\)"):
-            _run(scheduler, ref, [4, 5, 6, 7])
+        with pytest.raises(error, match=message):
+            _run(scheduler, ref, frames)
     finally:
         scheduler.close(abort=True)
 

@@ -1,4 +1,4 @@
-"""Frame-independent extractors in worker processes, for ``threads`` N > 1 on a CPU.
+"""The per-frame calls of a run for ``threads`` N > 1: in worker processes on a CPU, else on threads.
 
 Threads of one process scale poorly on JAX's CPU backend: at 1920x1080 two threads scoring
 integer VIF on two CPUs gave 1.3 times one thread's frames per second, where two processes,
@@ -11,6 +11,8 @@ unsafe), each pinned to one of the CPUs the parent may use before JAX starts in 
 XLA's pool there has one thread. Frames go to the workers in turn over pipes; each worker
 answers in the order it was sent frames, so the oldest frame in flight is always its worker's
 next answer. Values are bit for bit the serial ones: the same code runs on the same planes.
+:class:`ThreadFrameScheduler` is the thread pool that extractors defined outside vmafref, a GPU
+and ``VMAFREF_FRAME_WORKERS=threads`` keep.
 
 Workers tune their C allocator as the ``vmafref`` command does (:mod:`vmafref.allocator`),
 die with their parent (:func:`vmafref.workers.die_with_parent`), inherit its environment
@@ -28,7 +30,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["ProcessFrameScheduler", "FrameWorkerError", "ENV_FRAME_WORKERS", "use_processes", "stop_kept_workers"]
+__all__ = ["ProcessFrameScheduler", "ThreadFrameScheduler", "FrameWorkerError", "ENV_FRAME_WORKERS", "use_processes", "stop_kept_workers"]
 
 #: ``VMAFREF_FRAME_WORKERS=threads`` keeps ``threads`` N > 1 on threads of this process.
 ENV_FRAME_WORKERS = "VMAFREF_FRAME_WORKERS"
@@ -122,7 +124,6 @@ class _Worker:
         self.process = context.Process(target=_worker_main, args=(child_end, cpu), name=name, daemon=True)
         self.process.start()
         child_end.close()
-        self.cpu = cpu
 
     def alive(self) -> bool:
         return self.process.is_alive() and not self.connection.closed
@@ -170,7 +171,85 @@ def _send_error(connection, error: BaseException) -> None:
     connection.send(("error", error, 0.0))
 
 
-class ProcessFrameScheduler:
+class _FrameWindow:
+    """The frames in flight, oldest first, and their hand-back in frame order: at most
+    ``depth`` stay in flight; a subclass's :meth:`_retire` waits for the oldest one's values."""
+
+    def __init__(self, depth: int):
+        self.depth = depth
+        self.window: list[Any] = []
+        #: CPU seconds other processes spent scoring the frames handed back (none: threads)
+        self.worker_cpu_seconds = 0.0
+
+    def _admit(self, entry: Any) -> list[tuple[Any, list[Any]]]:
+        """Add a started frame; return the frames beyond the depth, now done, in order."""
+        self.window.append(entry)
+        done = []
+        while len(self.window) > self.depth:
+            done.append(self._retire())
+        return done
+
+    def drain(self) -> list[tuple[Any, list[Any]]]:
+        """The frames still in flight, in order, once done."""
+        return [self._retire() for _ in range(len(self.window))]
+
+    def _retire(self) -> tuple[Any, list[Any]]:
+        raise NotImplementedError
+
+
+class ThreadFrameScheduler(_FrameWindow):
+    """Runs the extractors' per-frame calls, on ``threads`` threads of this process when
+    ``threads > 1`` and the frames do not go to worker processes (:func:`use_processes`),
+    and hands back each frame's values in frame order (specs/score.md §9).
+
+    Frames are submitted as they are read; at most ``2 * threads`` are in flight. Calls of a
+    :attr:`~vmafref.features.extractor.FeatureExtractor.frame_independent` extractor for
+    different frames run at once; those of any other extractor run one at a time in frame
+    order (each waits for its previous frame's call, which the first-in first-out queue has
+    already handed to a worker, so the wait always ends). Values are collected in the serial
+    order, so the result is the same for any number of threads.
+    """
+
+    def __init__(self, extractors: Sequence[Any], threads: int):
+        super().__init__(2 * threads)
+        self.extractors = list(extractors)
+        self.pool = None
+        if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(threads, thread_name_prefix="vmafref-frame")
+        self.previous: list[Any] = [None] * len(self.extractors)
+
+    @staticmethod
+    def _call(extractor: Any, arguments: tuple, previous: Any) -> Any:
+        if previous is not None:
+            previous.result()  # frame order for an extractor with state; its error is raised there
+        return extractor.extract(*arguments)
+
+    def submit(self, frame: Any, calls: Sequence[tuple[int, tuple]]) -> list[tuple[Any, list[Any]]]:
+        """Start ``calls`` (extractor position, arguments) of ``frame``; return the frames now done, in order."""
+        if self.pool is None:
+            return [(frame, [self.extractors[at].extract(*arguments) for at, arguments in calls])]
+        futures = []
+        for at, arguments in calls:
+            extractor = self.extractors[at]
+            previous = None if extractor.frame_independent else self.previous[at]
+            future = self.pool.submit(self._call, extractor, arguments, previous)
+            if not extractor.frame_independent:
+                self.previous[at] = future
+            futures.append(future)
+        return self._admit((frame, futures))
+
+    def _retire(self) -> tuple[Any, list[Any]]:
+        frame, futures = self.window.pop(0)
+        return frame, [future.result() for future in futures]
+
+    def close(self, abort: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ProcessFrameScheduler(_FrameWindow):
     """The frame-independent calls of a run in ``workers`` processes, the other calls inline,
     each frame's values handed back in frame order (specs/score.md §9).
 
@@ -182,14 +261,12 @@ class ProcessFrameScheduler:
 
     def __init__(self, extractors: Sequence[Any], specs: Sequence[tuple[type, dict[str, Any]] | None], workers: int,
                  *, plan: str = ""):
+        super().__init__(2 * workers)
         self.extractors = list(extractors)
         self.remote = [spec is not None for spec in specs]
         remote_specs = [spec for spec in specs if spec is not None]
         #: position in the run -> position in a worker's list
         self.remote_at = {at: k for k, at in enumerate(i for i, remote in enumerate(self.remote) if remote)}
-        self.depth = 2 * workers
-        self.window: list[tuple[Any, int, list[Any], list[int]]] = []
-        self.worker_cpu_seconds = 0.0
         self.next_worker = 0
         # The kept workers when no other run holds them (a run on another thread gets its own).
         self.kept = _kept_lock.acquire(blocking=False)
@@ -228,15 +305,8 @@ class ProcessFrameScheduler:
                 raise self._died(worker) from error
         # The others (motion's blur history, psnr's sums) run here, in frame order.
         local = [self.extractors[at].extract(*arguments) for at, arguments in calls if not self.remote[at]]
-        self.window.append((frame, worker, local, [self.remote[at] for at, _ in calls]))
-        done = []
-        while len(self.window) > self.depth:
-            done.append(self._retire())
-        return done
-
-    def drain(self) -> list[tuple[Any, list[Any]]]:
-        """The frames still in flight, in order, once done."""
-        return [self._retire() for _ in range(len(self.window))]
+        # (frame, its worker or -1, the values computed here, which calls went to the worker)
+        return self._admit((frame, worker, local, [self.remote[at] for at, _ in calls]))
 
     def _retire(self) -> tuple[Any, list[Any]]:
         frame, worker, local, order = self.window.pop(0)

@@ -18,7 +18,7 @@ import numpy as np
 from vmafref.features import get_extractor
 from vmafref.features._float_rcp_table import DEFAULT_RCPSS
 from vmafref.features.extractor import FeatureExtractor, FrameValues
-from vmafref.frame_workers import ProcessFrameScheduler, use_processes
+from vmafref.frame_workers import ProcessFrameScheduler, ThreadFrameScheduler, use_processes
 from vmafref.pooling import pool
 from vmafref.vmaf_model import VmafModel, VmafModelCollection, load_model_or_collection, model_feature_keys
 
@@ -157,68 +157,6 @@ def _check_threads(threads: Any) -> int:
     return int(threads)
 
 
-class _FrameScheduler:
-    """Runs the extractors' per-frame calls, on ``threads`` worker threads when ``threads > 1``
-    and the frames do not go to worker processes (:mod:`vmafref.frame_workers`),
-    and hands back each frame's values in frame order (specs/score.md §9).
-
-    Frames are submitted as they are read; at most ``2 * threads`` are in flight. Calls of a
-    :attr:`~vmafref.features.extractor.FeatureExtractor.frame_independent` extractor for
-    different frames run at once; those of any other extractor run one at a time in frame
-    order (each waits for its previous frame's call, which the first-in first-out queue has
-    already handed to a worker, so the wait always ends). Values are collected in the serial
-    order, so the result is the same for any number of threads.
-    """
-
-    def __init__(self, extractors: Sequence[FeatureExtractor], threads: int):
-        self.extractors = list(extractors)
-        self.pool = None
-        if threads > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self.pool = ThreadPoolExecutor(threads, thread_name_prefix="vmafref-frame")
-        self.depth = 2 * threads
-        self.window: list[tuple[Any, list[Any]]] = []
-        self.previous: list[Any] = [None] * len(self.extractors)
-        self.worker_cpu_seconds = 0.0  # the threads' CPU time is this process's
-
-    @staticmethod
-    def _call(extractor: FeatureExtractor, arguments: tuple, previous: Any) -> FrameValues:
-        if previous is not None:
-            previous.result()  # frame order for an extractor with state; its error is raised there
-        return extractor.extract(*arguments)
-
-    def submit(self, frame: Any, calls: Sequence[tuple[int, tuple]]) -> list[tuple[Any, list[FrameValues]]]:
-        """Start ``calls`` (extractor position, arguments) of ``frame``; return the frames now done, in order."""
-        if self.pool is None:
-            return [(frame, [self.extractors[at].extract(*arguments) for at, arguments in calls])]
-        futures = []
-        for at, arguments in calls:
-            extractor = self.extractors[at]
-            previous = None if extractor.frame_independent else self.previous[at]
-            future = self.pool.submit(self._call, extractor, arguments, previous)
-            if not extractor.frame_independent:
-                self.previous[at] = future
-            futures.append(future)
-        self.window.append((frame, futures))
-        done = []
-        while len(self.window) > self.depth:
-            done.append(self._retire())
-        return done
-
-    def drain(self) -> list[tuple[Any, list[FrameValues]]]:
-        """The frames still in flight, in order, once done."""
-        return [self._retire() for _ in range(len(self.window))]
-
-    def _retire(self) -> tuple[Any, list[FrameValues]]:
-        frame, futures = self.window.pop(0)
-        return frame, [future.result() for future in futures]
-
-    def close(self, abort: bool = False) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-
 def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: int, height: int, bitdepth: int,
                  pixel_format: str = "420", models: Sequence[str | ModelRequest | VmafModel] = ("vmaf_v0.6.1",),
                  features: Sequence[str | FeatureRequest | tuple[str, Mapping[str, Any]]] = (),
@@ -301,7 +239,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
             extractors, [None if h else spec for spec, h in zip(arguments, here)], threads,
             plan=_plan_key(remote, [p for p, h in zip(plan, here) if not h], width, height, bitdepth, pixel_format))
     else:
-        scheduler = _FrameScheduler(extractors, threads)
+        scheduler = ThreadFrameScheduler(extractors, threads)
     try:
         for item in pairs:
             index, ref, dis = item[:3]
