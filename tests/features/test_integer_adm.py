@@ -200,3 +200,45 @@ def test_simd_tail_scale_at_common_and_affected_widths(width, avx2, avx512):
     from vmafref.features.integer_adm import simd_tail_scale
 
     assert simd_tail_scale(width, "avx2") == avx2 and simd_tail_scale(width, "avx512") == avx512
+
+
+def _angle_flag_c(oh, ov, th, tv):
+    """The C angle test (``integer_adm.c:861-871``): int64 dot product and norms, each
+    converted to float, then compared in double."""
+    oh, ov, th, tv = (np.asarray(x, np.int64) for x in (oh, ov, th, tv))
+
+    def as_double(v):
+        return v.astype(np.float32).astype(np.float64) / 4096.0
+
+    ot = as_double(oh * th + ov * tv)
+    cos_sq = np.float64(np.float32(np.cos(np.pi / 180.0) * np.cos(np.pi / 180.0)))
+    return (ot >= 0.0) & (ot * ot >= (cos_sq * as_double(oh * oh + ov * ov)) * as_double(th * th + tv * tv))
+
+
+@pytest.mark.parametrize("jitted", [False, True], ids=["eager", "jit"])
+def test_scale0_angle_test_in_float64_equals_c_int64(jitted):
+    """The int16-band angle test (int32 products summed in float64) decides as C's int64 one,
+    on the int16 extremes and on pairs within a fraction of a degree of the 1-degree limit."""
+    from vmafref.features.integer_adm import _angle_flag
+
+    rng = np.random.default_rng(7)
+    n = 200_000
+    extremes = np.array([-32768, -32767, -1, 0, 1, 32766, 32767], np.int16)
+    oh = np.concatenate([rng.choice(extremes, n // 4), rng.integers(-32768, 32768, n - n // 4)]).astype(np.int16)
+    ov = np.concatenate([rng.choice(extremes, n // 4), rng.integers(-32768, 32768, n - n // 4)]).astype(np.int16)
+    # t: o turned by an angle near 1 degree and rescaled, so that both sides of the limit occur.
+    angle = np.deg2rad(rng.uniform(0.9, 1.1, n)) * rng.choice([-1.0, 1.0], n)
+    scale = rng.uniform(0.2, 1.0, n)
+    th = np.clip(np.rint(scale * (oh * np.cos(angle) - ov * np.sin(angle))), -32768, 32767).astype(np.int16)
+    tv = np.clip(np.rint(scale * (oh * np.sin(angle) + ov * np.cos(angle))), -32768, 32767).astype(np.int16)
+    th[: n // 8] = rng.choice(extremes, n // 8)  # and the extremes against the extremes
+    expected = _angle_flag_c(oh, ov, th, tv)
+    assert 0.2 < expected.mean() < 0.8  # both outcomes well represented
+
+    def flag(*planes):
+        return _angle_flag(*planes, int16_bands=True)
+
+    with x64():
+        fn = jax.jit(flag) if jitted else flag
+        got = np.asarray(fn(*(jnp.asarray(x) for x in (oh, ov, th, tv))))
+    np.testing.assert_array_equal(got, expected)

@@ -435,12 +435,27 @@ def _div_lookup():
 _COS_1DEG_SQ = float(np.float32(math.cos(1.0 * math.pi / 180.0) * math.cos(1.0 * math.pi / 180.0)))
 
 
-def _angle_flag(oh, ov, th, tv):
-    """Whether (oh, ov) and (th, tv) are within 1 degree, in C's float/double (``:861-871``)."""
-    oh, ov, th, tv = (x.astype(jnp.int64) for x in (oh, ov, th, tv))
-    ot_dp = oh * th + ov * tv
-    o_mag_sq = oh * oh + ov * ov
-    t_mag_sq = th * th + tv * tv
+def _angle_flag(oh, ov, th, tv, *, int16_bands: bool = False):
+    """Whether (oh, ov) and (th, tv) are within 1 degree, in C's float/double (``:861-871``).
+
+    C forms ``a*b + c*d`` in int64 and converts it to float. With ``int16_bands`` (scale 0,
+    every value within int16) each product fits int32 (``|a*b| <= 2^30``) and their sum is
+    formed exactly in float64 instead (``|sum| <= 2^31 < 2^53``); float64 to float32 rounds
+    the same exact value as int64 to float32 does. See specs/integer_adm.md §8.
+    """
+    if int16_bands:
+        oh, ov, th, tv = (x.astype(jnp.int32) for x in (oh, ov, th, tv))
+
+        def dot(a, b, c, d):
+            return (a * b).astype(jnp.float64) + (c * d).astype(jnp.float64)
+    else:
+        oh, ov, th, tv = (x.astype(jnp.int64) for x in (oh, ov, th, tv))
+
+        def dot(a, b, c, d):
+            return a * b + c * d
+    ot_dp = dot(oh, th, ov, tv)
+    o_mag_sq = dot(oh, oh, ov, ov)
+    t_mag_sq = dot(th, th, tv, tv)
 
     def as_double(v):  # (float)v / 4096.0, a double
         return v.astype(jnp.float32).astype(jnp.float64) / 4096.0
@@ -472,7 +487,7 @@ def _decouple_s0(ref, dis, egl: float):
     """
     # The barriers make the angle test and each restored band buffers of their own: XLA
     # otherwise recomputed the angle test in all six outputs and each band in two.
-    angle = lax.optimization_barrier(_angle_flag(ref["h"], ref["v"], dis["h"], dis["v"]))
+    angle = lax.optimization_barrier(_angle_flag(ref["h"], ref["v"], dis["h"], dis["v"], int16_bands=True))
     restored, additive = {}, {}
     for band in "hvd":
         o, t = ref[band], dis[band]
