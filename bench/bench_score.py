@@ -92,6 +92,26 @@ def make_pair(directory: str, width: int, height: int, frames: int, seed: int = 
     return ref_path, dis_path
 
 
+def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> dict:
+    """The CPU's model name and widest vector extension (libvmaf picks its kernels by it at run
+    time, XLA compiles for it, so ratios from machines of different kinds differ)."""
+    model, flags = platform.processor() or "unknown", set()
+    try:
+        with open(cpuinfo) as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    model = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+                if model != "unknown" and flags:
+                    break
+    except OSError:
+        pass
+    simd = next((name for name in ("avx512f", "avx2", "avx", "sse4_2") if name in flags), "unknown")
+    return {"cpu_model": model, "simd": simd.replace("avx512f", "avx512")}
+
+
 def _summarise(measured: dict, frames: int) -> dict:
     """Median wall and CPU seconds over the repeats, fps from the median wall, and the spread."""
     walls, cpus = sorted(measured["wall_s"]), sorted(measured["cpu_s"])
@@ -189,7 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.cpus < 0 or args.threads < 0:
         parser.error("--repeats must be >= 1, --cpus and --threads >= 0")
-    results = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+    machine = {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
+               **cpu_description()}
+    print(f"machine: {machine['cpu_model']}, {machine['cpus']} CPUs, widest x86 vectors: {machine['simd']}", flush=True)
+    results = {"machine": machine,
                "frames": args.frames, "repeats": args.repeats,
                "vmafref_cpus": args.cpus or len(os.sched_getaffinity(0)), "allocator": args.allocator, "threads": args.threads, "runs": []}
     paths = {"integer": "vmaf_v0.6.1", "float": "vmaf_float_v0.6.1"}
