@@ -94,14 +94,18 @@ def test_quantised_mlp_is_byte_stable_allowlisted_and_within_budget():
 
 
 def _tamper_int8_weights(int8_bytes: bytes) -> bytes:
-    """Flips the sign of half the quantised weights: a graph whose outputs drift far."""
+    """Mirrors half the quantised weights about the middle of their type (-q for int8, 255 - q
+    for uint8): a graph whose outputs drift far."""
     model = onnx.load_model_from_string(int8_bytes)
+    tampered = 0
     for tensor in model.graph.initializer:
         array = numpy_helper.to_array(tensor)
-        if array.dtype == np.int8 and array.size > 1:
+        if array.dtype in (np.int8, np.uint8) and array.size > 1:
             flipped = array.copy().ravel()
-            flipped[::2] = -flipped[::2]
+            flipped[::2] = -flipped[::2] if array.dtype == np.int8 else 255 - flipped[::2]
+            tampered += 1
             tensor.CopyFrom(numpy_helper.from_array(flipped.reshape(array.shape), tensor.name))
+    assert tampered, "no quantised weight tensor found"
     return model.SerializeToString()
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from vmafref.models.datasets import data
 from vmafref.models.training import train
-from vmafref.models.training.determinism import DeterminismError, determinism_state, pin_process_for_determinism
+from vmafref.models.training.determinism import (LIBRARY_FUSION_FLAGS, DeterminismError, determinism_state,
+                                                  pin_process_for_determinism)
 from vmafref.models.training.params_io import params_sha256
 
 # Trains a conv net (whose bits depend on the visible core count when unpinned) and the
@@ -55,8 +56,50 @@ def test_trained_bytes_do_not_depend_on_visible_cores():
     assert all_cores["state"]["pinned"] and one_core["state"]["pinned"]
     assert all_cores["state"]["visible_cpus"] == 1
     assert "--xla_cpu_max_isa=AVX2" in all_cores["state"]["xla_flags"] or os.uname().machine != "x86_64"
+    assert all(flag in all_cores["state"]["xla_flags"].split() for flag in LIBRARY_FUSION_FLAGS)
     assert all_cores["filter"] == one_core["filter"]
     assert all_cores["fr"] == one_core["fr"]
+
+
+_LIBRARY_SCRIPT = textwrap.dedent("""
+    from vmafref.models.training.determinism import pin_process_for_determinism
+    pin_process_for_determinism()
+    import json
+    import jax, jax.numpy as jnp
+    a, b = jnp.ones((64, 128)), jnp.ones((128, 32))
+    print(json.dumps({"hlo": jax.jit(jnp.dot).lower(a, b).compile().as_text()}))
+""")
+
+
+def _compiled_dot_hlo(env: dict) -> str:
+    import json
+
+    done = subprocess.run([sys.executable, "-c", _LIBRARY_SCRIPT], capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])["hlo"]
+
+
+def test_pinned_dot_is_compiled_by_xla_not_a_kernel_library():
+    """A pinned process compiles a dot without a library fusion (YNNPACK picks its kernels by
+    the CPU at run time: specs/models/training_determinism.md §3.1), and the check can tell:
+    the same dot in an unpinned process of this jaxlib is a library call."""
+    env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_PLATFORMS")}
+    pinned = _compiled_dot_hlo(env)
+    assert "custom-call" not in pinned and "ynn" not in pinned.lower() and "xnn" not in pinned.lower()
+    unpinned = subprocess.run([sys.executable, "-c", _LIBRARY_SCRIPT.replace("pin_process_for_determinism()", "")],
+                              capture_output=True, text=True, env={**env, "JAX_PLATFORMS": "cpu"}, timeout=300,
+                              check=True).stdout
+    assert "__ynn_fusion" in unpinned or "__xnn_fusion" in unpinned or "onednn" in unpinned.lower()
+
+
+def test_pinning_refuses_conflicting_library_flags():
+    env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_PLATFORMS")}
+    script = ("from vmafref.models.training.determinism import pin_process_for_determinism\n"
+              "pin_process_for_determinism()")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False,
+                          env={**env, "XLA_FLAGS": "--xla_cpu_experimental_ynn_fusion_type=LIBRARY_FUSION_TYPE_DOT"})
+    assert done.returncode != 0 and "xla_cpu_experimental_ynn_fusion_type" in done.stderr
 
 
 def test_pinning_refuses_after_jax_import():

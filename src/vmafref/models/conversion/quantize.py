@@ -1,7 +1,7 @@
 r"""INT8 twins: onnxruntime dynamic post-training quantisation with a PLCC budget.
 
 The int8 twin of a model is ``onnxruntime.quantization.quantize_dynamic`` of its fp32 file
-(int8 weights, uint8 activations quantised at run time). It ships only when its outputs stay
+(uint8 weights, uint8 activations quantised at run time). It ships only when its outputs stay
 within the budget on real inputs the project computes:
 
 .. math::
@@ -46,7 +46,7 @@ __all__ = [
 
 DEFAULT_BUDGET_PLCC = 0.01
 #: Weight type of every int8 twin (specs/models/quantization.md §2).
-WEIGHT_TYPE = "QInt8"
+WEIGHT_TYPE = "QUInt8"
 #: Fewer evaluation values than this give no meaningful correlation.
 MIN_EVAL_VALUES = 8
 

@@ -16,12 +16,21 @@ import os
 import platform
 import sys
 
-__all__ = ["CPUS_BEFORE_PIN", "available_cpus", "DEFAULT_MAX_ISA", "DeterminismError", "pin_process_for_determinism", "determinism_state"]
+__all__ = ["CPUS_BEFORE_PIN", "available_cpus", "DEFAULT_MAX_ISA", "DeterminismError", "LIBRARY_FUSION_FLAGS",
+           "pin_process_for_determinism", "determinism_state"]
 
 #: ISA ceiling for XLA's CPU code generation on x86-64. AVX2 is present on every x86-64 machine
 #: the project supports (specs/models/training_determinism.md §3).
 DEFAULT_MAX_ISA = "AVX2"
 _ISA_FLAG = "--xla_cpu_max_isa"
+#: XLA:CPU hands dots (and, when asked, convolutions) to kernel libraries (YNNPACK by default in
+#: jaxlib 0.10.2, XNNPACK and oneDNN when enabled) that choose their kernels at run time by the
+#: CPU's features, beneath the ISA ceiling: an AVX-512 and an AVX2 machine trained the conv nets
+#: to other bits. Empty fusion lists keep every dot in XLA's own code generation, which the ceiling
+#: governs (specs/models/training_determinism.md §3).
+LIBRARY_FUSION_FLAGS = ("--xla_cpu_experimental_ynn_fusion_type=", "--xla_cpu_experimental_xnn_fusion_type=",
+                        "--xla_cpu_experimental_onednn_fusion_type=", "--xla_cpu_use_xnnpack=false",
+                        "--xla_cpu_use_onednn=false")
 #: Environment variable holding the CPUs a pinned process could use before it pinned itself.
 CPUS_BEFORE_PIN = "VMAFREF_CPUS_BEFORE_PIN"
 
@@ -41,7 +50,9 @@ def pin_process_for_determinism(max_isa: str = DEFAULT_MAX_ISA) -> None:
       core whatever the machine has, so reductions run in one order;
     * ``JAX_PLATFORMS=cpu``: an accelerator, when present, would compute other bits;
     * ``XLA_FLAGS`` gains ``--xla_cpu_max_isa=<max_isa>`` on x86-64 (other architectures keep
-      their default: the flag's values are x86 ISA names).
+      their default: the flag's values are x86 ISA names);
+    * ``XLA_FLAGS`` gains :data:`LIBRARY_FUSION_FLAGS`: no dot goes to a kernel library that
+      picks its kernels by the CPU at run time.
 
     Raises :class:`DeterminismError` if ``jax`` is already imported (the settings would be
     silently ignored) or ``XLA_FLAGS`` already sets a different ISA ceiling.
@@ -58,15 +69,21 @@ def pin_process_for_determinism(max_isa: str = DEFAULT_MAX_ISA) -> None:
     if platforms and platforms != "cpu":
         raise DeterminismError(f"JAX_PLATFORMS={platforms!r} is set; deterministic training runs on 'cpu' only")
     os.environ["JAX_PLATFORMS"] = "cpu"
+    flags = os.environ.get("XLA_FLAGS", "").split()
     if _is_x86_64():
-        flags = os.environ.get("XLA_FLAGS", "").split()
         isa = [flag for flag in flags if flag.startswith(_ISA_FLAG + "=")]
         wanted = f"{_ISA_FLAG}={max_isa}"
         if isa and any(flag != wanted for flag in isa):
             raise DeterminismError(f"XLA_FLAGS already sets {isa[-1]}, which conflicts with {wanted}")
         if not isa:
             flags.append(wanted)
-        os.environ["XLA_FLAGS"] = " ".join(flags)
+    for flag in LIBRARY_FUSION_FLAGS:
+        name = flag.split("=", 1)[0]
+        if any(f.split("=", 1)[0] == name and f != flag for f in flags):
+            raise DeterminismError(f"XLA_FLAGS sets {name} otherwise than {flag}, which deterministic training needs")
+        if flag not in flags:
+            flags.append(flag)
+    os.environ["XLA_FLAGS"] = " ".join(flags)
 
 
 def available_cpus() -> list[int]:
@@ -91,5 +108,6 @@ def determinism_state() -> dict:
         "jax_platforms": os.environ.get("JAX_PLATFORMS", ""),
         "xla_flags": flags,
         "pinned": len(cpus) == 1 and os.environ.get("JAX_PLATFORMS") == "cpu"
-        and (not _is_x86_64() or _ISA_FLAG + "=" in flags),
+        and (not _is_x86_64() or _ISA_FLAG + "=" in flags)
+        and all(flag in flags.split() for flag in LIBRARY_FUSION_FLAGS),
     }
