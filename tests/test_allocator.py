@@ -27,6 +27,7 @@ def test_applies_on_glibc_and_respects_the_opt_out():
     assert _run(code, VMAFREF_ALLOCATOR="system") == "False"
 
 
+@pytest.mark.slow  # ~17 s: two scoring subprocesses
 def test_scores_are_bit_identical_with_and_without_it():
     """Where buffers live cannot change a bit of the result: the bundled example's first frames
     through the console script, tuned and not."""

@@ -260,6 +260,7 @@ def test_a_threaded_extractor_error_is_raised_and_nothing_hangs(threaded_extract
         score(clip, clip, bitdepth=8, models=(), features=("test_mean",), threads=-1)
 
 
+@pytest.mark.slow  # the thread pool is no longer the default; tests/test_frame_workers.py checks the worker processes in the default suite
 def test_real_extractors_with_threads_equal_the_serial_run():
     rng = np.random.default_rng(5)
     ref = rng.integers(0, 256, size=(5, 36, 48), dtype=np.uint8)

@@ -585,6 +585,7 @@ def test_the_api_on_arrays_equals_the_command_on_the_file(tiny_pair, capsys):
         score(np.stack(ref_luma), np.stack(dis_luma), bitdepth=8, models=[])
 
 
+@pytest.mark.slow  # ~14 s: three scoring commands
 def test_rcpss_picks_the_float_adm_division_and_nothing_else(tmp_path, capsys):
     # A contrast-reducing, noisy distortion: the gains t/o spread over (0, 1), where the two
     # families' estimates round differently after the Newton step.

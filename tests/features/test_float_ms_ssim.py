@@ -35,6 +35,7 @@ def test_matches_libvmaf_on_real_content(case_id):
     test_matches_libvmaf(case_id)
 
 
+@pytest.mark.slow  # ~14 s
 def test_jitted_and_eager_agree():
     reference, distorted = clip_frames("texture_192x176_444_12bit")
     jitted = float_ms_ssim(reference[0][0], distorted[0][0], bitdepth=12, jit=True)

@@ -34,6 +34,7 @@ def _tiny_clip(seed, frames=3, size=32):
     return ref.astype(np.uint8), dis.astype(np.uint8)
 
 
+@pytest.mark.slow  # ~20 s; the pooled score's test stays in the default suite
 def test_features_are_the_float_paths_bit_for_bit(example):
     ref, dis, result = example
     features = float_features_libvmaf(ref.astype(np.float32) - 128, dis.astype(np.float32) - 128)
@@ -53,6 +54,7 @@ def test_pooled_score_equals_the_float_path(example, precision):
     np.testing.assert_allclose(per_frame, [frame["vmaf"] for frame in result.frames], rtol=0, atol=TOLERANCE)
 
 
+@pytest.mark.slow  # ~19 s
 def test_vmaf_v061_svr_on_float_features_equals_the_production_model(example):
     ref, dis, result = example
     model = load_model("vmaf_v0.6.1")

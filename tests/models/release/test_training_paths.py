@@ -51,6 +51,7 @@ def test_feature_table_dataset_reads_the_netflix_layout(tmp_path):
         data.feature_table_dataset("fr_regressor_v2", tmp_path / "features.parquet")
 
 
+@pytest.mark.slow  # ~15 s: a LOSO training run
 def test_train_from_a_feature_table_runs_loso_on_its_sources(tmp_path):
     rows = _netflix_table(tmp_path / "features.parquet", sources=3)
     status = main(["train", "fr_regressor_v1", "--features", str(tmp_path / "features.parquet"), "--epochs", "2",
