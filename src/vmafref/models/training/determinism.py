@@ -4,8 +4,9 @@ XLA's CPU backend sizes its intra-op thread pool from the CPUs the process may r
 convolution gradients are summed in an order that depends on that pool: the same training run
 gives different parameter bits with one visible core than with two. It also picks kernels for
 the widest vector ISA the CPU has (FMA contraction and summation order differ between SSE4.2,
-AVX2 and AVX-512). :func:`pin_process_for_determinism` removes both dependences — one CPU, a
-fixed ISA ceiling — and must run before ``jax`` is imported, because XLA reads both when its
+AVX2 and AVX-512), and hands dots to kernel libraries that choose their own kernels by the CPU.
+:func:`pin_process_for_determinism` removes these dependences — one CPU, a fixed ISA ceiling, no
+library fusions — and must run before ``jax`` is imported, because XLA reads them when its
 backend starts. This module therefore imports nothing from jax. See
 specs/models/training_determinism.md §2.
 """
