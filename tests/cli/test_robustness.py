@@ -619,6 +619,7 @@ def test_unknown_rcpss_family_is_a_usage_error(tiny_pair, capsys):
     assert "invalid choice" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # ~12 s: two scoring commands
 def test_cpumask_warns_where_libvmafs_simd_adm_differs_from_its_c_code(tmp_path, capsys):
     """At width 80 libvmaf's AVX2 integer ADM (--cpumask 16) differs from its C code at scale 3
     and its AVX-512 one does not (specs/integer_adm.md §9); vmafref's values are the C path's either way."""
