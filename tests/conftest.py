@@ -22,3 +22,27 @@ def _private_cache_home(tmp_path_factory):
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+#: Memory mappings of the test process above which its compiled stages are dropped: each XLA
+#: executable maps its code separately, and the slow suite's golden cases (hundreds of plane
+#: sizes) reached the kernel's default limit of 65530, where XLA's compiler segfaulted.
+_MAPPINGS_LIMIT = 30_000
+
+
+def _mappings() -> int:
+    try:
+        with open("/proc/self/maps", "rb") as maps:
+            return sum(1 for _ in maps)
+    except OSError:  # not Linux: no such limit to watch
+        return 0
+
+
+def pytest_runtest_teardown(item):
+    if _mappings() > _MAPPINGS_LIMIT:
+        import gc
+
+        from vmafref.features._compiled import clear_compiled
+
+        clear_compiled()
+        gc.collect()

@@ -164,3 +164,29 @@ def test_fps_counts_scoring_time_only():
     total = time.process_time() - cpu_before
     assert compiled > 0.05  # it did compile stages
     assert 0 < result.cpu_seconds <= total - compiled + 1e-3
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="needs Linux's /proc/self/maps")
+def test_clear_compiled_drops_the_executables_and_their_mappings():
+    """Dropping the stages' executables frees their memory mappings (a long process of many
+    plane sizes otherwise reaches the kernel's limit), and the stages still compute."""
+    @stage_jit
+    def scaled(x):
+        return x * 3 + 1
+
+    def mappings() -> int:
+        with open("/proc/self/maps", "rb") as maps:
+            return sum(1 for _ in maps)
+
+    _compiled.clear_compiled()
+    before = mappings()
+    for n in range(1, 41):  # forty shapes, forty executables
+        scaled(jnp.ones(n, jnp.float32))
+    grown = mappings()
+    assert len(scaled._executables) == 40 and grown > before
+    assert _compiled.clear_compiled() >= 40 and not scaled._executables
+    import gc
+
+    gc.collect()
+    assert mappings() < grown - (grown - before) // 2
+    np.testing.assert_array_equal(np.asarray(scaled(jnp.ones(3, jnp.float32))), [4.0, 4.0, 4.0])

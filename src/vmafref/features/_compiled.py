@@ -21,6 +21,7 @@ import functools
 import inspect
 import threading
 import time
+import weakref
 from typing import Any
 
 import jax
@@ -29,7 +30,11 @@ import numpy as np
 from jax._src import config as _jax_config
 from jax._src.core import Tracer
 
-__all__ = ["jit", "Stage", "stack", "device_array", "compile_cpu_seconds", "plan_session", "stage_counts"]
+__all__ = ["jit", "Stage", "stack", "device_array", "compile_cpu_seconds", "plan_session", "stage_counts",
+           "clear_compiled"]
+
+#: Every stage made by :func:`jit`, so that :func:`clear_compiled` can drop their executables.
+_stages: "weakref.WeakSet[Stage]" = weakref.WeakSet()
 
 class _Default:
     """An unpassed static argument (its default applies); a stable repr for the store's key."""
@@ -118,6 +123,7 @@ class Stage:
         self._lock = threading.Lock()
         self._identity = f"{fn.__module__}.{fn.__qualname__}"
         self._module_file = getattr(inspect.getmodule(fn), "__file__", None)
+        _stages.add(self)
 
     def __getattr__(self, name: str) -> Any:  # lower, trace, eval_shape, ...: those of jax.jit
         return getattr(self._jitted, name)
@@ -183,6 +189,24 @@ class Stage:
                     _cpu_seconds[0] += time.process_time() - start
             self._executables[key] = executable
             return executable
+
+
+def clear_compiled() -> int:
+    """Drops every stage's compiled executables and JAX's own caches; returns how many went.
+
+    Each executable keeps its machine code in memory mappings of its own. A process that scores
+    many plane sizes (a batch of clips of many geometries, a test suite) would otherwise keep
+    them all and reach the kernel's limit on mappings (``vm.max_map_count``, 65530 by default),
+    where XLA's compiler crashes. The next call of a stage compiles it again (or loads it from
+    the executable store).
+    """
+    dropped = 0
+    for stage in list(_stages):
+        with stage._lock:
+            dropped += len(stage._executables)
+            stage._executables.clear()
+    jax.clear_caches()
+    return dropped
 
 
 def jit(fn=None, *, static_argnames: tuple[str, ...] | str = ()):
