@@ -84,8 +84,9 @@ def test_scale0_in_strips_matches_libvmaf_exactly(case_id, monkeypatch):
         assert {key: got[key] for key in expected} == expected, f"frame {index}"
 
 
-# Each example compiles for its own shapes (about 1.5 s): six in the default suite.
-@settings(max_examples=6, deadline=None)
+# Each example compiles for its own shapes (about 1.5 s, 4 s on a 2-core AVX2 machine): four in
+# the default suite, besides the explicit example.
+@settings(max_examples=4, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), height=st.integers(1, 23), width=st.integers(1, 19),
        rows=st.integers(1, 23), bitdepth=st.sampled_from([8, 10, 16]), scale=st.sampled_from([0, 1]),
        batch=st.sampled_from([(), (2,)]))
