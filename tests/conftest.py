@@ -30,19 +30,11 @@ def _private_cache_home(tmp_path_factory):
 _MAPPINGS_LIMIT = 30_000
 
 
-def _mappings() -> int:
-    try:
-        with open("/proc/self/maps", "rb") as maps:
-            return sum(1 for _ in maps)
-    except OSError:  # not Linux: no such limit to watch
-        return 0
-
-
 def pytest_runtest_teardown(item):
-    if _mappings() > _MAPPINGS_LIMIT:
-        import gc
+    from vmafref.features._compiled import clear_compiled, memory_mappings
 
-        from vmafref.features._compiled import clear_compiled
+    if memory_mappings() > _MAPPINGS_LIMIT:
+        import gc
 
         clear_compiled()
         gc.collect()

@@ -31,7 +31,7 @@ from jax._src import config as _jax_config
 from jax._src.core import Tracer
 
 __all__ = ["jit", "Stage", "stack", "device_array", "compile_cpu_seconds", "plan_session", "stage_counts",
-           "clear_compiled"]
+           "clear_compiled", "memory_mappings"]
 
 #: Every stage made by :func:`jit`, so that :func:`clear_compiled` can drop their executables.
 _stages: "weakref.WeakSet[Stage]" = weakref.WeakSet()
@@ -191,13 +191,22 @@ class Stage:
             return executable
 
 
+def memory_mappings() -> int:
+    """How many memory mappings this process has (``/proc/self/maps``; 0 where there is none)."""
+    try:
+        with open("/proc/self/maps", "rb") as maps:
+            return sum(1 for _ in maps)
+    except OSError:
+        return 0
+
+
 def clear_compiled() -> int:
     """Drops every stage's compiled executables and JAX's own caches; returns how many went.
 
     Each executable keeps its machine code in memory mappings of its own. A process that scores
     many plane sizes (a batch of clips of many geometries, a test suite) would otherwise keep
     them all and reach the kernel's limit on mappings (``vm.max_map_count``, 65530 by default),
-    where XLA's compiler crashes. The next call of a stage compiles it again (or loads it from
+    where XLA's compiler crashes (:func:`memory_mappings` counts them). The next call of a stage compiles it again (or loads it from
     the executable store).
     """
     dropped = 0

@@ -71,19 +71,14 @@ def pin_process_for_determinism(max_isa: str = DEFAULT_MAX_ISA) -> None:
         raise DeterminismError(f"JAX_PLATFORMS={platforms!r} is set; deterministic training runs on 'cpu' only")
     os.environ["JAX_PLATFORMS"] = "cpu"
     flags = os.environ.get("XLA_FLAGS", "").split()
-    if _is_x86_64():
-        isa = [flag for flag in flags if flag.startswith(_ISA_FLAG + "=")]
-        wanted = f"{_ISA_FLAG}={max_isa}"
-        if isa and any(flag != wanted for flag in isa):
-            raise DeterminismError(f"XLA_FLAGS already sets {isa[-1]}, which conflicts with {wanted}")
-        if not isa:
+    required = ([f"{_ISA_FLAG}={max_isa}"] if _is_x86_64() else []) + list(LIBRARY_FUSION_FLAGS)
+    for wanted in required:
+        name = wanted.split("=", 1)[0]
+        conflicting = [flag for flag in flags if flag.split("=", 1)[0] == name and flag != wanted]
+        if conflicting:
+            raise DeterminismError(f"XLA_FLAGS already sets {conflicting[-1]}, which conflicts with {wanted}")
+        if wanted not in flags:
             flags.append(wanted)
-    for flag in LIBRARY_FUSION_FLAGS:
-        name = flag.split("=", 1)[0]
-        if any(f.split("=", 1)[0] == name and f != flag for f in flags):
-            raise DeterminismError(f"XLA_FLAGS sets {name} otherwise than {flag}, which deterministic training needs")
-        if flag not in flags:
-            flags.append(flag)
     os.environ["XLA_FLAGS"] = " ".join(flags)
 
 
