@@ -24,17 +24,10 @@ def _private_cache_home(tmp_path_factory):
             os.environ[name] = value
 
 
-#: Memory mappings of the test process above which its compiled stages are dropped: each XLA
-#: executable maps its code separately, and the slow suite's golden cases (hundreds of plane
-#: sizes) reached the kernel's default limit of 65530, where XLA's compiler segfaulted.
-_MAPPINGS_LIMIT = 30_000
-
-
 def pytest_runtest_teardown(item):
-    from vmafref.features._compiled import clear_compiled, memory_mappings
+    """Each XLA executable maps its code separately: the slow suite's golden cases (hundreds of
+    plane sizes) reached the kernel's default limit of 65530 mappings, where XLA's compiler
+    segfaulted. Scoring releases before each run; tests that call stages directly need this."""
+    from vmafref.features._compiled import release_if_crowded
 
-    if memory_mappings() > _MAPPINGS_LIMIT:
-        import gc
-
-        clear_compiled()
-        gc.collect()
+    release_if_crowded()

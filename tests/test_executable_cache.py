@@ -186,3 +186,24 @@ def test_clear_compiled_drops_the_executables_and_their_mappings():
     gc.collect()
     assert _compiled.memory_mappings() < grown - (grown - before) // 2
     np.testing.assert_array_equal(np.asarray(scaled(jnp.ones(3, jnp.float32))), [4.0, 4.0, 4.0])
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="needs Linux's /proc/self/maps")
+def test_scoring_drops_the_stages_when_the_process_is_crowded(monkeypatch):
+    """Each scoring run first releases the compiled stages when the process has more memory
+    mappings than the limit: a second run of the same shape then compiles again; under the
+    limit it reuses them."""
+    from vmafref.scoring import score
+
+    rng = np.random.default_rng(1)
+    clip = rng.integers(0, 256, size=(2, 36, 44), dtype=np.uint8)  # a shape no other test compiles
+    score(clip, clip, bitdepth=8, pixel_format="420")
+    compiled = _compiled.stage_counts()["compiled"]
+    score(clip, clip, bitdepth=8, pixel_format="420")
+    assert _compiled.stage_counts()["compiled"] == compiled  # same shape: nothing compiled again
+    assert not _compiled.release_if_crowded(limit=_compiled.memory_mappings() + 1000)
+    monkeypatch.setattr(_compiled, "MAPPINGS_LIMIT", 0)
+    again = score(clip, clip, bitdepth=8, pixel_format="420")
+    assert _compiled.stage_counts()["compiled"] > compiled  # released, then compiled afresh
+    first = score(clip, clip, bitdepth=8, pixel_format="420")
+    assert again.pooled == first.pooled

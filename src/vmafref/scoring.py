@@ -180,6 +180,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     See specs/score.md §1.
     """
     from vmafref.conventions import extractor_class
+    from vmafref.features._compiled import release_if_crowded
     from vmafref.features._float_rcp_table import check_rcpss
 
     subsample = _check_subsample(subsample)
@@ -196,6 +197,9 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
         raise ValueError("nothing to compute: no model and no feature requested "
                          "(models=[] needs at least one entry in features)")
     plan = _plan_extractors(loaded, requests)
+    # A process scoring many geometries keeps every one's executables; drop them before the
+    # kernel's limit on memory mappings makes XLA's compiler crash (specs/startup.md §2).
+    release_if_crowded()
     extractors: list[FeatureExtractor] = []
     arguments: list[tuple[type, dict[str, Any]]] = []
     for name, options in plan:

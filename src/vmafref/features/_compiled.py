@@ -31,7 +31,7 @@ from jax._src import config as _jax_config
 from jax._src.core import Tracer
 
 __all__ = ["jit", "Stage", "stack", "device_array", "compile_cpu_seconds", "plan_session", "stage_counts",
-           "clear_compiled", "memory_mappings"]
+           "clear_compiled", "memory_mappings", "release_if_crowded", "MAPPINGS_LIMIT"]
 
 #: Every stage made by :func:`jit`, so that :func:`clear_compiled` can drop their executables.
 _stages: "weakref.WeakSet[Stage]" = weakref.WeakSet()
@@ -216,6 +216,26 @@ def clear_compiled() -> int:
             stage._executables.clear()
     jax.clear_caches()
     return dropped
+
+
+#: Memory mappings above which :func:`release_if_crowded` drops the compiled stages: under half
+#: of Linux's default ``vm.max_map_count`` (65530), so that one more run's stages (a few hundred
+#: mappings for each plane size) always fit.
+MAPPINGS_LIMIT = 30_000
+
+
+def release_if_crowded(limit: int | None = None) -> bool:
+    """:func:`clear_compiled` (and a garbage collection, which unmaps the dropped code) when this
+    process has more than ``limit`` memory mappings; returns whether it did. Scoring calls it
+    before each run, the test suite after each test (specs/startup.md §2). ``limit`` defaults to
+    :data:`MAPPINGS_LIMIT`."""
+    if memory_mappings() <= (MAPPINGS_LIMIT if limit is None else limit):
+        return False
+    import gc
+
+    clear_compiled()
+    gc.collect()
+    return True
 
 
 def jit(fn=None, *, static_argnames: tuple[str, ...] | str = ()):
