@@ -22,7 +22,6 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from vmafref import __version__
 from vmafref.pooling import POOLING_METHODS
@@ -73,6 +72,8 @@ def to_json(result: ScoreResult) -> str:
 
 
 def to_xml(result: ScoreResult) -> str:
+    from xml.sax.saxutils import quoteattr  # here: 10-20 ms of start-up for the XML writer alone
+
     out = [f"<VMAF version={quoteattr(VERSION_STRING)}>",
            f'  <params qualityWidth="{result.width}" qualityHeight="{result.height}" />',
            f'  <fyi fps="{_fps_text(result)}" />', "  <frames>"]
