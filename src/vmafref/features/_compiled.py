@@ -31,7 +31,7 @@ from jax._src import config as _jax_config
 from jax._src.core import Tracer
 
 __all__ = ["jit", "Stage", "stack", "device_array", "compile_cpu_seconds", "plan_session", "stage_counts",
-           "clear_compiled", "memory_mappings", "release_if_crowded", "MAPPINGS_LIMIT"]
+           "clear_compiled", "memory_mappings", "release_if_crowded", "MAPPINGS_LIMIT", "opaque_one", "fenced"]
 
 #: Every stage made by :func:`jit`, so that :func:`clear_compiled` can drop their executables.
 _stages: "weakref.WeakSet[Stage]" = weakref.WeakSet()
@@ -252,6 +252,39 @@ def jit(fn=None, *, static_argnames: tuple[str, ...] | str = ()):
 def stack(arrays, axis: int):
     """``jnp.stack(arrays, axis)`` as one compiled call."""
     return jnp.stack(arrays, axis=axis)
+
+
+def opaque_one(plane: jax.Array) -> jax.Array:
+    """An int32 one that XLA cannot prove to be one, from an integer ``plane`` (..., H, W).
+
+    The low bits of the first row's samples sum to at most the row's length, below 2**31, so
+    the uint32 sum's bit 31 is zero; neither XLA nor LLVM can see that through the reduction.
+    Needs no 64-bit types.
+    """
+    row = plane[..., 0, :]
+    if row.dtype == jnp.bool_:
+        row = row.astype(jnp.uint8)
+    if jnp.issubdtype(row.dtype, jnp.signedinteger):
+        row = jax.lax.bitcast_convert_type(row, jnp.dtype(f"uint{row.dtype.itemsize * 8}"))
+    if row.dtype.itemsize > 4 or not jnp.issubdtype(row.dtype, jnp.unsignedinteger):
+        raise TypeError(f"opaque_one needs an integer plane of at most 32 bits, got {row.dtype}")
+    low_bits = jnp.sum((row & 1).astype(jnp.uint32), dtype=jnp.uint32)
+    return 1 + jax.lax.shift_right_logical(low_bits, jnp.asarray(31, jnp.uint32)).astype(jnp.int32)
+
+
+def fenced(fn, trip: jax.Array, *args):
+    """``fn(*args)`` computed in a loop that runs ``trip`` times (:func:`opaque_one`: once, which
+    XLA cannot see), so that its results are buffers of their own.
+
+    XLA fuses nothing across a loop's boundary. Without the fence, in one program XLA fuses an
+    operation into each of its consumers and recomputes it there (a shifted-tap filter into
+    each tap of the next pass, a shared test into every output). ``lax.optimization_barrier``
+    does not prevent that on XLA's CPU backend: its pipeline removes barriers before fusion.
+    See specs/integer_adm.md §8 and specs/integer_vif.md §9.
+    """
+    shapes = jax.eval_shape(fn, *args)
+    zeros = jax.tree_util.tree_map(lambda shape: jnp.zeros(shape.shape, shape.dtype), shapes)
+    return jax.lax.fori_loop(0, trip, lambda _, __: fn(*args), zeros)
 
 
 def device_array(x):

@@ -27,14 +27,13 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from vmafref._clib import c_function
 from vmafref._x64 import x64
 from vmafref.features._compiled import stack
 from vmafref.feature_names import feature_key
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
-from vmafref.features._compiled import device_array, jit as stage_jit
+from vmafref.features._compiled import device_array, fenced, jit as stage_jit, opaque_one
 
 __all__ = [
     "ADM_MIN_SIZE",
@@ -485,44 +484,56 @@ def _decouple_s0(ref, dis, egl: float):
     k = clamp(round(div_lookup[o] * t / 2^15), 0, 2^15) with div_lookup[o] = sign(o) *
     floor(2^30 / |o|); the 45-bit product is split so that int32 holds every term exactly.
     """
-    # The barriers make the angle test and each restored band buffers of their own: XLA
-    # otherwise recomputed the angle test in all six outputs and each band in two.
-    angle = lax.optimization_barrier(_angle_flag(ref["h"], ref["v"], dis["h"], dis["v"], int16_bands=True))
-    restored, additive = {}, {}
-    for band in "hvd":
-        o, t = ref[band], dis[band]
-        recip = jnp.take(_div_lookup(), o + 32768, mode="clip")
-        hi, lo = recip >> 15, recip & 0x7FFF
-        tmp_k = hi * t + ((lo * t + 16384) >> 15)
-        k = jnp.where(o == 0, 32768, jnp.clip(tmp_k, 0, 32768))
-        rst = (k * o + 16384) >> 15
-        rst = _apply_gain_limit(rst, k, o, t, angle, egl)
-        # int16 as in C (``adm_dwt_band_t``): |rst| <= |o| < 2^15 before the gain limit, and
-        # the limit keeps it within |t|.
-        restored[band] = lax.optimization_barrier(rst.astype(jnp.int16))
-        additive[band] = (t - restored[band]).astype(jnp.int16)
+    # The angle test and the restored bands are computed once each, into buffers of their own
+    # (fenced): XLA otherwise recomputes the angle test in all six outputs and each band in two.
+    trip = opaque_one(ref["h"])
+    angle = fenced(functools.partial(_angle_flag, int16_bands=True), trip, ref["h"], ref["v"], dis["h"], dis["v"])
+
+    def restore(ref, dis, angle):
+        restored = {}
+        for band in "hvd":
+            o, t = ref[band], dis[band]
+            recip = jnp.take(_div_lookup(), o + 32768, mode="clip")
+            hi, lo = recip >> 15, recip & 0x7FFF
+            tmp_k = hi * t + ((lo * t + 16384) >> 15)
+            k = jnp.where(o == 0, 32768, jnp.clip(tmp_k, 0, 32768))
+            rst = (k * o + 16384) >> 15
+            rst = _apply_gain_limit(rst, k, o, t, angle, egl)
+            # int16 as in C (``adm_dwt_band_t``): |rst| <= |o| < 2^15 before the gain limit, and
+            # the limit keeps it within |t|.
+            restored[band] = rst.astype(jnp.int16)
+        return restored
+
+    restored = fenced(restore, trip, ref, dis, angle)
+    additive = {band: (dis[band] - restored[band]).astype(jnp.int16) for band in "hvd"}
     return restored, additive
 
 
 def _decouple_s123(ref, dis, egl: float):
     """Scales 1-3 decoupling (``adm_decouple_s123``, ``:929-1071``) in int64."""
-    angle = lax.optimization_barrier(_angle_flag(ref["h"], ref["v"], dis["h"], dis["v"]))  # as at scale 0
-    restored, additive = {}, {}
-    for band in "hvd":
-        o, t = ref[band], dis[band]
-        abs_o = jnp.abs(o)
-        # get_best15_from32: keep the 15 leading bits of |o| >= 2^15, rounded.
-        shift = jnp.where(abs_o < 32768, 0, 17 - jax.lax.clz(abs_o))
-        shift_m1 = jnp.maximum(shift - 1, 0)
-        msb = jnp.where(abs_o < 32768, abs_o, (abs_o + (1 << shift_m1)) >> shift)
-        recip = jnp.take(_div_lookup(), msb + 32768, mode="clip").astype(jnp.int64)
-        sign = jnp.where(o < 0, -1, 1).astype(jnp.int64)
-        shift64 = shift.astype(jnp.int64)
-        tmp_k = ((recip * t.astype(jnp.int64)) * sign + (jnp.int64(1) << (14 + shift64))) >> (15 + shift64)
-        k = jnp.where(o == 0, 32768, jnp.clip(tmp_k, 0, 32768))
-        rst = ((k * o.astype(jnp.int64) + 16384) >> 15).astype(jnp.int32)
-        restored[band] = lax.optimization_barrier(_apply_gain_limit(rst, k, o, t, angle, egl))
-        additive[band] = t - restored[band]
+    trip = opaque_one(ref["h"])  # computed once each, as at scale 0
+    angle = fenced(_angle_flag, trip, ref["h"], ref["v"], dis["h"], dis["v"])
+
+    def restore(ref, dis, angle):
+        restored = {}
+        for band in "hvd":
+            o, t = ref[band], dis[band]
+            abs_o = jnp.abs(o)
+            # get_best15_from32: keep the 15 leading bits of |o| >= 2^15, rounded.
+            shift = jnp.where(abs_o < 32768, 0, 17 - jax.lax.clz(abs_o))
+            shift_m1 = jnp.maximum(shift - 1, 0)
+            msb = jnp.where(abs_o < 32768, abs_o, (abs_o + (1 << shift_m1)) >> shift)
+            recip = jnp.take(_div_lookup(), msb + 32768, mode="clip").astype(jnp.int64)
+            sign = jnp.where(o < 0, -1, 1).astype(jnp.int64)
+            shift64 = shift.astype(jnp.int64)
+            tmp_k = ((recip * t.astype(jnp.int64)) * sign + (jnp.int64(1) << (14 + shift64))) >> (15 + shift64)
+            k = jnp.where(o == 0, 32768, jnp.clip(tmp_k, 0, 32768))
+            rst = ((k * o.astype(jnp.int64) + 16384) >> 15).astype(jnp.int32)
+            restored[band] = _apply_gain_limit(rst, k, o, t, angle, egl)
+        return restored
+
+    restored = fenced(restore, trip, ref, dis, angle)
+    additive = {band: dis[band] - restored[band] for band in "hvd"}
     return restored, additive
 
 
