@@ -84,6 +84,55 @@ def test_scale0_in_strips_matches_libvmaf_exactly(case_id, monkeypatch):
         assert {key: got[key] for key in expected} == expected, f"frame {index}"
 
 
+@pytest.mark.parametrize("case_id", ["vif_motion_natural_8bit_64x48", "vif_motion_natural_10bit_57x41"])
+def test_scales_as_separate_stages_match_libvmaf_exactly(case_id, monkeypatch):
+    """Scales 1-3 as a chain of stages (as on planes larger than 80,000 samples; the golden
+    cases' small planes run them as one program) give libvmaf's values."""
+    from vmafref.features import integer_vif
+
+    monkeypatch.setattr(integer_vif, "_SMALL_SCALES_MAX_SAMPLES", -1)
+    entry = case(case_id)
+    ref, dis = _luma(case_id)
+    extractor = IntegerVifExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"],
+                                    debug=True)
+    for index, expected in enumerate(expected_run(case_id, EXPECTED[case_id])["frames"]):
+        got = extractor.extract(index, ref[index], dis[index])[index]
+        assert {key: got[key] for key in expected} == expected, f"frame {index}"
+
+
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), height=st.integers(16, 60), width=st.integers(16, 60),
+       bitdepth=st.sampled_from([8, 10, 16]), first=st.sampled_from([1, 2, 3]), batch=st.sampled_from([(), (2,)]))
+@example(seed=0, height=41, width=57, bitdepth=10, first=1, batch=(2,))
+def test_small_scales_program_equals_the_stages(seed, height, width, bitdepth, first, batch):
+    """The one-program scales (:func:`_small_scales`) give the chain of stages' num and den bit
+    for bit, from any scale, batched or not."""
+    from vmafref._x64 import x64
+    from vmafref.features import integer_vif
+
+    rng = np.random.default_rng(seed)
+    dtype = np.uint8 if bitdepth == 8 else np.uint16
+    ref, dis = (rng.integers(0, 1 << bitdepth, batch + (height, width)).astype(dtype) for _ in range(2))
+    radii = [len(taps) // 2 for taps in integer_vif.VIF_FILTERS]
+    with x64():
+        ref_p, dis_p = integer_vif._pad_planes_fns[1](ref, dis, radius=radii[0])
+        for scale in range(1, first):
+            ref_v, dis_v = integer_vif._subsample_vertical_fns[1](ref_p, dis_p, scale=scale - 1, bitdepth=bitdepth,
+                                                                  pad=radii[scale - 1])
+            ref_p, dis_p = integer_vif._subsample_horizontal_fns[1](ref_v, dis_v, scale=scale - 1,
+                                                                    pad=radii[scale - 1], next_pad=radii[scale])
+        nums, dens = integer_vif._small_scales_fns[1](ref_p, dis_p, first=first, bitdepth=bitdepth, gain_limit=100.0)
+        saved, integer_vif._SMALL_SCALES_MAX_SAMPLES = integer_vif._SMALL_SCALES_MAX_SAMPLES, -1
+        try:
+            staged = integer_vif._vif_num_den(ref, dis, 100.0, bitdepth=bitdepth, skip_scale0=False)
+        finally:
+            integer_vif._SMALL_SCALES_MAX_SAMPLES = saved
+    assert len(nums) == len(dens) == 4 - first
+    for offset, (num, den) in enumerate(zip(nums, dens)):
+        np.testing.assert_array_equal(np.asarray(num), np.asarray(staged[0])[..., first + offset])
+        np.testing.assert_array_equal(np.asarray(den), np.asarray(staged[1])[..., first + offset])
+
+
 # Each example compiles for its own shapes (about 1.5 s, 4 s on a 2-core AVX2 machine): four in
 # the default suite, besides the explicit example.
 @settings(max_examples=4, deadline=None)

@@ -15,6 +15,7 @@ Process. 15(2):430-444, 2006, doi:10.1109/TIP.2005.859378.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import jax
@@ -26,7 +27,7 @@ from vmafref._x64 import x64
 from vmafref.feature_names import feature_key
 from vmafref.features._compiled import stack
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
-from vmafref.features._compiled import device_array, jit as stage_jit
+from vmafref.features._compiled import device_array, fenced, jit as stage_jit, opaque_one
 
 __all__ = [
     "VIF_FILTERS",
@@ -287,9 +288,10 @@ def _filtered_moments(ref_p: jax.Array, dis_p: jax.Array, *, scale: int, bitdept
         first = jnp.minimum(index * rows, height - rows)
         ref_s = lax.dynamic_slice_in_dim(ref_p, first, rows + 2 * radius, axis=ref_p.ndim - 2)
         dis_s = lax.dynamic_slice_in_dim(dis_p, first, rows + 2 * radius, axis=dis_p.ndim - 2)
-        # The barrier keeps the vertical strips buffers of their own, which the horizontal
-        # pass's taps read, rather than letting XLA fuse the passes (specs/integer_vif.md §9).
-        vertical = lax.optimization_barrier(_vertical_moments(ref_s, dis_s, scale=scale, bitdepth=bitdepth))
+        # XLA keeps the vertical strips buffers of their own here, which the horizontal pass's
+        # taps read (an optimisation barrier would change nothing: XLA's CPU pipeline removes
+        # barriers before it fuses; specs/integer_vif.md §9).
+        vertical = _vertical_moments(ref_s, dis_s, scale=scale, bitdepth=bitdepth)
         return tuple(lax.dynamic_update_slice_in_dim(out, _horizontal_pass(x_v, scale=scale, wide=i >= 2),
                                                      first, axis=out.ndim - 2)
                      for i, (out, x_v) in enumerate(zip(outputs, vertical)))
@@ -434,6 +436,41 @@ def _subsample_horizontal(ref_v: jax.Array, dis_v: jax.Array, *, scale: int, pad
 _subsample_horizontal_fns = _stage(_subsample_horizontal, "scale", "pad", "next_pad")
 
 
+#: Plane size (samples) from which down a scale and the scales below it run as one program on a
+#: CPU (:func:`_small_scales`): 576x324's scales 1-3, 1920x1080's scale 3 (specs/integer_vif.md §9).
+_SMALL_SCALES_MAX_SAMPLES = 80_000
+
+
+def _small_scales(ref_p: jax.Array, dis_p: jax.Array, *, first: int, bitdepth: int, gain_limit: float):
+    """num and den of scales ``first``..3 (tuples, one float32 per scale) in one program, from the
+    padded planes of scale ``first - 1``.
+
+    The same passes as the chain of stages in :func:`_vif_num_den` (subsampling, five vertical
+    and five horizontal passes, the statistic), each a buffer of its own (``fenced``), so the
+    integers and the statistic are the stages' own. One program instead of twelve a scale: on small
+    planes the stages' calls cost more than their arithmetic. See specs/integer_vif.md §9.
+    """
+    radii = [len(taps) // 2 for taps in VIF_FILTERS]
+    trip = opaque_one(ref_p)
+    nums, dens = [], []
+    for scale in range(first, 4):
+        below = scale - 1
+        ref_v, dis_v = fenced(partial(_subsample_vertical, scale=below, bitdepth=bitdepth, pad=radii[below]),
+                               trip, ref_p, dis_p)
+        ref_p, dis_p = fenced(partial(_subsample_horizontal, scale=below, pad=radii[below], next_pad=radii[scale]),
+                               trip, ref_v, dis_v)
+        vertical = fenced(partial(_vertical_moments, scale=scale, bitdepth=bitdepth), trip, ref_p, dis_p)
+        moments = fenced(lambda *planes, scale=scale: tuple(_horizontal_pass(x_v, scale=scale, wide=index >= 2)
+                                                             for index, x_v in enumerate(planes)), trip, *vertical)
+        num, den = _scale_num_den(*moments, gain_limit=gain_limit)
+        nums.append(num)
+        dens.append(den)
+    return tuple(nums), tuple(dens)
+
+
+_small_scales_fns = _stage(_small_scales, "first", "bitdepth", "gain_limit")
+
+
 def _vif_num_den(ref, dis, gain_limit: float, *, bitdepth: int, skip_scale0: bool, jit: bool = True):
     """The four scales' num and den as a chain of stages, each jitted on its own when ``jit``.
 
@@ -449,10 +486,16 @@ def _vif_num_den(ref, dis, gain_limit: float, *, bitdepth: int, skip_scale0: boo
     subsample_horizontal = _subsample_horizontal_fns[pick]
     radii = [len(taps) // 2 for taps in VIF_FILTERS]
     # Strips pay for a CPU's caches; a GPU runs the whole-plane passes as wide kernels instead.
-    strips = ref.shape[-2] * ref.shape[-1] >= _STRIPS_MIN_SAMPLES and jax.default_backend() == "cpu"
+    on_cpu = jax.default_backend() == "cpu"
+    strips = ref.shape[-2] * ref.shape[-1] >= _STRIPS_MIN_SAMPLES and on_cpu
     nums, dens = [], []
     ref_p, dis_p = pad_planes(ref, dis, radius=radii[0])
     for scale in range(4):
+        if (scale > 0 and jit and on_cpu
+                and (ref.shape[-2] >> scale) * (ref.shape[-1] >> scale) <= _SMALL_SCALES_MAX_SAMPLES):
+            tail_nums, tail_dens = _small_scales_fns[1](ref_p, dis_p, first=scale, bitdepth=bitdepth,
+                                                        gain_limit=gain_limit)
+            return stack([*nums, *tail_nums], axis=-1), stack([*dens, *tail_dens], axis=-1)
         if scale > 0:
             ref_v, dis_v = subsample_vertical(ref_p, dis_p, scale=scale - 1, bitdepth=bitdepth, pad=radii[scale - 1])
             ref_p, dis_p = subsample_horizontal(ref_v, dis_v, scale=scale - 1, pad=radii[scale - 1],
