@@ -375,18 +375,26 @@ def _dwt_scale0(img, bitdepth: int, lo_only: bool = False):
     bytes the stages write and read; consumers widen them as they read them.
     """
     add_vp = 1 << (bitdepth - 1)
-    # The taps are padded in the input's own type and widened as they are read: padding a
-    # widened copy wrote the whole plane as int32 first.
-    taps = [t.astype(jnp.int32) for t in _dwt_taps(img, -2)]
-    # int32 accumulators wrap as C's do (only possible at 16 bits).
-    lo = ((_fir(taps, DB2_LO) - DB2_LO_SUM * add_vp + add_vp) >> bitdepth).astype(jnp.int16)
+
+    def vertical(img):
+        # The taps are padded in the input's own type and widened as they are read: padding a
+        # widened copy wrote the whole plane as int32 first.
+        taps = [t.astype(jnp.int32) for t in _dwt_taps(img, -2)]
+        # int32 accumulators wrap as C's do (only possible at 16 bits).
+        lo = ((_fir(taps, DB2_LO) - DB2_LO_SUM * add_vp + add_vp) >> bitdepth).astype(jnp.int16)
+        if lo_only:
+            return lo, None
+        return lo, ((_fir(taps, DB2_HI) + add_vp) >> bitdepth).astype(jnp.int16)
+
+    # The vertical rows are buffers of their own (fenced): XLA otherwise fused the vertical
+    # pass into the horizontal pass's taps and recomputed it (specs/integer_adm.md §8).
+    lo, hi = fenced(vertical, opaque_one(img), img)
     bands = {}
     htaps = [t.astype(jnp.int32) for t in _dwt_taps(lo, -1)]
     bands["a"] = ((_fir(htaps, DB2_LO) + 32768) >> 16).astype(jnp.int16)
     if lo_only:
         return bands
     bands["v"] = ((_fir(htaps, DB2_HI) + 32768) >> 16).astype(jnp.int16)
-    hi = ((_fir(taps, DB2_HI) + add_vp) >> bitdepth).astype(jnp.int16)
     htaps = [t.astype(jnp.int32) for t in _dwt_taps(hi, -1)]
     bands["h"] = ((_fir(htaps, DB2_LO) + 32768) >> 16).astype(jnp.int16)
     bands["d"] = ((_fir(htaps, DB2_HI) + 32768) >> 16).astype(jnp.int16)
@@ -403,16 +411,15 @@ def _dwt_s123(a, scale: int):
     """Scales 1-3 DWT of the previous int32 LL band (``adm_dwt2_s123_combined``, ``:2677-2838``)."""
     add_vp, shift_vp = _S123_VP[scale - 1]
     add_hp, shift_hp = _S123_HP[scale - 1]
-    taps = [t.astype(jnp.int64) for t in _dwt_taps(a, -2)]  # padded narrow, widened as read
-
-    def vpass(coeffs):
-        return ((_fir(taps, coeffs) + add_vp) >> shift_vp).astype(jnp.int32)
+    def vertical(a):
+        taps = [t.astype(jnp.int64) for t in _dwt_taps(a, -2)]  # padded narrow, widened as read
+        return tuple(((_fir(taps, coeffs) + add_vp) >> shift_vp).astype(jnp.int32) for coeffs in (DB2_LO, DB2_HI))
 
     def hpass(x, coeffs):
         t = [t.astype(jnp.int64) for t in _dwt_taps(x, -1)]
         return ((_fir(t, coeffs) + add_hp) >> shift_hp).astype(jnp.int32)
 
-    lo, hi = vpass(DB2_LO), vpass(DB2_HI)
+    lo, hi = fenced(vertical, opaque_one(a), a)  # buffers of their own, as at scale 0
     return {"a": hpass(lo, DB2_LO), "v": hpass(lo, DB2_HI), "h": hpass(hi, DB2_LO), "d": hpass(hi, DB2_HI)}
 
 
