@@ -255,7 +255,8 @@ def stack(arrays, axis: int):
 
 
 def opaque_one(plane: jax.Array) -> jax.Array:
-    """An int32 one that XLA cannot prove to be one, from an integer ``plane`` (..., H, W).
+    """An int32 one that XLA cannot prove to be one, from a ``plane`` (..., H, W) of integers or
+    floats.
 
     The low bits of the first row's samples sum to at most the row's length, below 2**31, so
     the uint32 sum's bit 31 is zero; neither XLA nor LLVM can see that through the reduction.
@@ -264,27 +265,40 @@ def opaque_one(plane: jax.Array) -> jax.Array:
     row = plane[..., 0, :]
     if row.dtype == jnp.bool_:
         row = row.astype(jnp.uint8)
-    if jnp.issubdtype(row.dtype, jnp.signedinteger):
+    if not (jnp.issubdtype(row.dtype, jnp.integer) or jnp.issubdtype(row.dtype, jnp.floating)):
+        raise TypeError(f"opaque_one needs a plane of real numbers, got {row.dtype}")
+    if not jnp.issubdtype(row.dtype, jnp.unsignedinteger):  # signed or floating: its bits
         row = jax.lax.bitcast_convert_type(row, jnp.dtype(f"uint{row.dtype.itemsize * 8}"))
-    if row.dtype.itemsize > 4 or not jnp.issubdtype(row.dtype, jnp.unsignedinteger):
-        raise TypeError(f"opaque_one needs an integer plane of at most 32 bits, got {row.dtype}")
     low_bits = jnp.sum((row & 1).astype(jnp.uint32), dtype=jnp.uint32)
     return 1 + jax.lax.shift_right_logical(low_bits, jnp.asarray(31, jnp.uint32)).astype(jnp.int32)
 
 
-def fenced(fn, trip: jax.Array, *args):
-    """``fn(*args)`` computed in a loop that runs ``trip`` times (:func:`opaque_one`: once, which
-    XLA cannot see), so that its results are buffers of their own.
+@jax.custom_jvp
+def _loop_result(x: jax.Array, trip: jax.Array) -> jax.Array:
+    """``x``, as the result of a loop that runs ``trip`` times (once) and sets its state to ``x``."""
+    return jax.lax.fori_loop(0, trip, lambda _, __: x, jnp.zeros_like(x))
 
-    XLA fuses nothing across a loop's boundary. Without the fence, in one program XLA fuses an
-    operation into each of its consumers and recomputes it there (a shifted-tap filter into
-    each tap of the next pass, a shared test into every output). ``lax.optimization_barrier``
-    does not prevent that on XLA's CPU backend: its pipeline removes barriers before fusion.
+
+@_loop_result.defjvp
+def _loop_result_jvp(primals, tangents):  # a loop is not reverse-differentiable; an identity is
+    x, trip = primals
+    return _loop_result(x, trip), tangents[0]
+
+
+def fenced(fn, trip: jax.Array, *args):
+    """``fn(*args)``, each result passed through a loop that runs ``trip`` times
+    (:func:`opaque_one`: once, which XLA cannot see), so that the results are buffers of their
+    own, computed once.
+
+    A loop's operands are buffers, and XLA fuses nothing across a loop's boundary. Without the
+    fence, in one program XLA fuses an operation into each of its consumers and recomputes it
+    there (a shifted-tap filter into each tap of the next pass, a shared test into every
+    output). ``lax.optimization_barrier`` does not prevent that on XLA's CPU backend: its
+    pipeline removes barriers before fusion. The values are ``fn``'s, and so are the
+    derivatives (the fence is an identity to ``jax.jvp`` and ``jax.grad``); ``vmap``-able.
     See specs/integer_adm.md §8 and specs/integer_vif.md §9.
     """
-    shapes = jax.eval_shape(fn, *args)
-    zeros = jax.tree_util.tree_map(lambda shape: jnp.zeros(shape.shape, shape.dtype), shapes)
-    return jax.lax.fori_loop(0, trip, lambda _, __: fn(*args), zeros)
+    return jax.tree_util.tree_map(lambda x: _loop_result(x, trip), fn(*args))
 
 
 def device_array(x):

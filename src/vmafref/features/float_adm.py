@@ -38,7 +38,7 @@ from vmafref.features._float_common import (
 )
 from vmafref.features._float_rcp_table import DEFAULT_RCPSS, check_rcpss
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
-from vmafref.features._compiled import jit as stage_jit
+from vmafref.features._compiled import fenced, jit as stage_jit, opaque_one
 
 __all__ = [
     "FloatAdmExtractor",
@@ -177,22 +177,30 @@ def _decouple(ref_bands, dis_bands, arith: Arith, gain_limit: float, rcpss: str 
         k = jnp.clip(k, 0.0, 1.0) if not arith.faithful else jnp.where(k < 0, 0.0, jnp.where(k > 1, 1.0, k))
         return arith.mul(k, o)
 
-    rst_h, rst_v, rst_d = gain(th, oh), gain(tv, ov), gain(td, od)
-    ot_dp = arith.mul(oh, th) + arith.mul(ov, tv)
-    o_mag_sq = arith.mul(oh, oh) + arith.mul(ov, ov)
-    t_mag_sq = arith.mul(th, th) + arith.mul(tv, tv)
-    cos_sq = jnp.asarray(_COS_1DEG_SQ, oh.dtype)
-    angle_flag = (ot_dp >= 0) & (arith.mul(ot_dp, ot_dp) >= arith.mul(arith.mul(cos_sq, o_mag_sq), t_mag_sq))
+    def angle_test(oh, ov, th, tv):
+        ot_dp = arith.mul(oh, th) + arith.mul(ov, tv)
+        o_mag_sq = arith.mul(oh, oh) + arith.mul(ov, ov)
+        t_mag_sq = arith.mul(th, th) + arith.mul(tv, tv)
+        cos_sq = jnp.asarray(_COS_1DEG_SQ, oh.dtype)
+        return (ot_dp >= 0) & (arith.mul(ot_dp, ot_dp) >= arith.mul(arith.mul(cos_sq, o_mag_sq), t_mag_sq))
+
     limit = jnp.asarray(np.float32(gain_limit), oh.dtype)
 
-    def enhance(rst, t):
+    def restore(o, t, angle_flag):
+        rst = gain(t, o)
         scaled = arith.mul(rst, limit)
         rst = jnp.where(angle_flag & (rst > 0), jnp.minimum(scaled, t), rst)
         scaled = arith.mul(rst, limit)
         return jnp.where(angle_flag & (rst < 0), jnp.maximum(scaled, t), rst)
 
-    rst_h, rst_v, rst_d = enhance(rst_h, th), enhance(rst_v, tv), enhance(rst_d, td)
-    restored = (rst_h, rst_v, rst_d)
+    # The angle test and the restored bands are computed once each, into buffers of their own
+    # (fenced): XLA otherwise recomputes the angle test in all six outputs and each restored
+    # band, its division included, in two (specs/float_adm.md §9).
+    trip = opaque_one(oh)
+    angle_flag = fenced(angle_test, trip, oh, ov, th, tv)
+    restored = fenced(lambda angle, *planes: tuple(restore(o, t, angle) for o, t in zip(planes[:3], planes[3:])),
+                      trip, angle_flag, oh, ov, od, th, tv, td)
+    rst_h, rst_v, rst_d = restored
     additive = (th - rst_h, tv - rst_v, td - rst_d)
     return restored, additive
 
