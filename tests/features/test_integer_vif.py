@@ -68,29 +68,24 @@ def test_extractor_matches_libvmaf_exactly(case_id):
         assert not mismatches, f"frame {index}: {mismatches}"
 
 
+#: Module settings that send the golden cases' small planes down the paths large frames take:
+#: scale 0 in strips (from 1080p on; several strips, the last overlapping), and scales 1-3 as a
+#: chain of stages (planes above 80,000 samples; the golden cases run them as one program).
+_LARGE_FRAME_PATHS = {
+    "scale0_strips": {"_STRIPS_MIN_SAMPLES": 0, "_STRIP_SAMPLES": 7 * 64},
+    "separate_stages": {"_SMALL_SCALES_MAX_SAMPLES": -1},
+}
+
+
+@pytest.mark.parametrize("path", sorted(_LARGE_FRAME_PATHS))
 @pytest.mark.parametrize("case_id", ["vif_motion_natural_8bit_64x48", "vif_motion_natural_10bit_57x41"])
-def test_scale0_in_strips_matches_libvmaf_exactly(case_id, monkeypatch):
-    """Scale 0 filtered in strips (as from 1080p on; specs/integer_vif.md §9) gives libvmaf's values."""
+def test_large_frame_paths_match_libvmaf_exactly(case_id, path, monkeypatch):
+    """Scale 0 in strips and scales 1-3 as separate stages (specs/integer_vif.md §9), forced on
+    the golden cases, give libvmaf's values."""
     from vmafref.features import integer_vif
 
-    monkeypatch.setattr(integer_vif, "_STRIPS_MIN_SAMPLES", 0)
-    monkeypatch.setattr(integer_vif, "_STRIP_SAMPLES", 7 * 64)  # several strips, the last overlapping
-    entry = case(case_id)
-    ref, dis = _luma(case_id)
-    extractor = IntegerVifExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"],
-                                    debug=True)
-    for index, expected in enumerate(expected_run(case_id, EXPECTED[case_id])["frames"]):
-        got = extractor.extract(index, ref[index], dis[index])[index]
-        assert {key: got[key] for key in expected} == expected, f"frame {index}"
-
-
-@pytest.mark.parametrize("case_id", ["vif_motion_natural_8bit_64x48", "vif_motion_natural_10bit_57x41"])
-def test_scales_as_separate_stages_match_libvmaf_exactly(case_id, monkeypatch):
-    """Scales 1-3 as a chain of stages (as on planes larger than 80,000 samples; the golden
-    cases' small planes run them as one program) give libvmaf's values."""
-    from vmafref.features import integer_vif
-
-    monkeypatch.setattr(integer_vif, "_SMALL_SCALES_MAX_SAMPLES", -1)
+    for name, value in _LARGE_FRAME_PATHS[path].items():
+        monkeypatch.setattr(integer_vif, name, value)
     entry = case(case_id)
     ref, dis = _luma(case_id)
     extractor = IntegerVifExtractor(width=entry["width"], height=entry["height"], bitdepth=entry["bitdepth"],
