@@ -1,6 +1,8 @@
-"""vmafref.features._compiled: the fence that keeps an intermediate a buffer of its own."""
+"""vmafref.features._compiled: compiled stages, and the fence that keeps an intermediate a buffer of its own."""
 
 from __future__ import annotations
+
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -8,6 +10,7 @@ import numpy as np
 import pytest
 
 from vmafref._x64 import x64
+from vmafref.features import _compiled
 from vmafref.features._compiled import fenced, opaque_one
 
 
@@ -69,3 +72,29 @@ def test_fenced_is_differentiable_and_vmappable():
     np.testing.assert_allclose(float(forward), expected_grad.sum(), rtol=1e-6)
     batch = jnp.stack([x, -x, 2 * x])
     np.testing.assert_allclose(np.asarray(jax.vmap(program)(batch)), [float(program(b)) for b in batch], rtol=1e-6)
+
+
+def test_a_stage_call_keyed_by_its_arrays_types_runs_the_program_those_types_need():
+    """The fast key (positional arrays, static arguments by name) must tell apart every input
+    that changes the program: shape, dtype, weak type, a static value, the x64 setting."""
+    @functools.partial(_compiled.jit, static_argnames=("shift",))
+    def scaled(x, y, *, shift=1):
+        return x * 2 + y, (x + y).dtype.itemsize, shift
+
+    x = jnp.arange(6, dtype=jnp.int32).reshape(2, 3)
+    calls = [((x, x), {}), ((x, x), {"shift": 3}), ((x[:1], x[:1]), {}), ((x.astype(jnp.float32), x), {}),
+             ((np.asarray(x), np.asarray(x)), {}), ((x, jnp.asarray(1)), {}), ((x, jnp.int32(1)), {})]
+    for args, kwargs in calls * 2:  # the second round takes the fast path
+        got = scaled(*args, **kwargs)
+        want = jax.jit(scaled._fn, static_argnames=("shift",))(*args, **kwargs)
+        assert jax.tree_util.tree_all(jax.tree_util.tree_map(lambda a, b: np.array_equal(a, b), got, want))
+        assert [np.asarray(a).dtype for a in jax.tree_util.tree_leaves(got)] == \
+            [np.asarray(a).dtype for a in jax.tree_util.tree_leaves(want)]
+    assert len(scaled._fast) == len(scaled._executables) == len(calls)
+    with x64():
+        wide = scaled(np.arange(3, dtype=np.int64), np.arange(3, dtype=np.int64))
+    assert np.asarray(wide[0]).dtype == np.int64 and len(scaled._executables) == len(calls) + 1
+    with jax.disable_jit():
+        assert scaled(x, x, shift=5)[2] == 5
+    assert jax.grad(lambda v: scaled(v, v)[0].sum())(jnp.ones(3)).tolist() == [3.0, 3.0, 3.0]
+    assert _compiled.clear_compiled() >= len(calls) and not scaled._fast

@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax._src import config as _jax_config
+from jax._src.array import ArrayImpl
 from jax._src.core import Tracer
 
 __all__ = ["jit", "Stage", "stack", "device_array", "compile_cpu_seconds", "plan_session", "stage_counts",
@@ -106,6 +107,30 @@ def _leaf_type(leaf: Any) -> tuple:
     return (str(jax.typeof(leaf)),)
 
 
+_ARRAY_TYPES = (np.ndarray, ArrayImpl)
+
+
+def _fast_key(args: tuple, kwargs: dict) -> tuple | None:
+    """A key for a call whose positional arguments are all NumPy or concrete JAX arrays and whose
+    keyword arguments are the hashable static ones, or None. The key holds each array's type,
+    shape, dtype and weak type, the keyword arguments in their order, and the x64 setting."""
+    types = []
+    for arg in args:
+        kind = type(arg)
+        if kind is ArrayImpl:
+            types.append((arg.shape, arg.dtype, arg.weak_type))
+        elif kind is np.ndarray:
+            types.append((arg.shape, arg.dtype, None))
+        else:
+            return None
+    try:
+        statics = tuple(kwargs.items())
+        hash(statics)
+    except TypeError:
+        return None
+    return (tuple(types), statics, _jax_config.enable_x64.value)
+
+
 class Stage:
     """A jitted stage whose executables are compiled ahead of time (see the module docstring)."""
 
@@ -113,6 +138,7 @@ class Stage:
         functools.update_wrapper(self, fn)
         self._fn = fn
         self._static_names = tuple(static_argnames)
+        self._static_set = frozenset(self._static_names)
         self._jitted = jax.jit(fn, static_argnames=self._static_names)
         positional = [p.name for p in inspect.signature(fn).parameters.values()
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -120,6 +146,8 @@ class Stage:
         self._static_at = {i: name for i, name in enumerate(positional) if name in self._static_names}
         self._first_static = min(self._static_at, default=1 << 30)
         self._executables: dict[tuple, Any] = {}
+        #: :func:`_fast_key` -> executable, filled by the calls; emptied with ``_executables``
+        self._fast: dict[tuple, Any] = {}
         self._lock = threading.Lock()
         self._identity = f"{fn.__module__}.{fn.__qualname__}"
         self._module_file = getattr(inspect.getmodule(fn), "__file__", None)
@@ -129,6 +157,18 @@ class Stage:
         return getattr(self._jitted, name)
 
     def __call__(self, *args, **kwargs):
+        if _jax_config.disable_jit.value:  # jax.disable_jit(): run the Python function eagerly
+            return self._fn(*args, **kwargs)
+        # The usual call (arrays positionally, the static arguments by name, outside any JAX
+        # transformation) finds its executable by a key of the arrays' types alone, without
+        # flattening the arguments: about half of a small stage's cost of calling.
+        fast_key = None
+        if len(args) <= self._first_static and kwargs.keys() <= self._static_set:
+            fast_key = _fast_key(args, kwargs)
+            if fast_key is not None:
+                executable = self._fast.get(fast_key)
+                if executable is not None:
+                    return executable(*args)
         statics = dict.fromkeys(self._static_names, _MISSING)
         dynamic_args = args
         if len(args) > self._first_static:
@@ -147,8 +187,6 @@ class Stage:
                     statics[name] = value
                 else:
                     dynamic_kwargs[name] = value
-        if _jax_config.disable_jit.value:  # jax.disable_jit(): run the Python function eagerly
-            return self._fn(*args, **kwargs)
         leaves, tree = jax.tree_util.tree_flatten((dynamic_args, dynamic_kwargs))
         for leaf in leaves:
             if isinstance(leaf, Tracer):  # under grad/vmap/jit: an ordinary jitted function
@@ -157,6 +195,8 @@ class Stage:
         executable = self._executables.get(key)
         if executable is None:
             executable = self._prepare(key, args, kwargs)
+        if fast_key is not None:
+            self._fast[fast_key] = executable
         return executable(*dynamic_args, **dynamic_kwargs)
 
     def _prepare(self, key: tuple, args: tuple, kwargs: dict):
@@ -214,6 +254,7 @@ def clear_compiled() -> int:
         with stage._lock:
             dropped += len(stage._executables)
             stage._executables.clear()
+            stage._fast.clear()
     jax.clear_caches()
     return dropped
 
