@@ -11,6 +11,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from vmafref._x64 import x64
 from vmafref.features import get_extractor
@@ -60,6 +62,44 @@ def test_matches_libvmaf_exactly(case_id):
     assert set(got) == set(expected)
     mismatched = {k: (got[k], v) for k, v in expected.items() if got[k] != v}
     assert not mismatched
+
+
+@pytest.mark.parametrize("case_id", ["adm_noise_8bit_161x91", "adm_sharpen_10bit_161x91", "adm_egl1_8bit_161x91"])
+def test_scales_as_separate_stages_match_libvmaf_exactly(case_id, monkeypatch):
+    """The golden cases' small bands run scales 1-3 as one program; forced down the chain of
+    stages that larger frames take (specs/integer_adm.md §8), they give libvmaf's values too."""
+    from vmafref.features import integer_adm
+
+    monkeypatch.setattr(integer_adm, "_SMALL_SCALES_MAX_SAMPLES", -1)
+    test_matches_libvmaf_exactly(case_id)
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), height=st.integers(ADM_MIN_SIZE, 70), width=st.integers(ADM_MIN_SIZE, 70),
+       bitdepth=st.sampled_from([8, 10, 16]), first=st.sampled_from([1, 2, 3]), batch=st.sampled_from([(), (2,)]),
+       config=st.sampled_from([AdmConfig(), AdmConfig(skip_aim=True, enhn_gain_limit=1.0),
+                               AdmConfig(csf_mode=2, skip_scale0=True)]))
+@example(seed=0, height=41, width=57, bitdepth=10, first=1, batch=(2,), config=AdmConfig())
+def test_small_scales_program_equals_the_stages(seed, height, width, bitdepth, first, batch, config):
+    """Scales ``first``..3 as one program (:func:`_small_scales`) give the chain of stages'
+    integers, batched or not, with any options."""
+    from vmafref.features import integer_adm
+
+    rng = np.random.default_rng(seed)
+    dtype = np.uint8 if bitdepth == 8 else np.uint16
+    ref, dis = (rng.integers(0, 1 << bitdepth, batch + (height, width)).astype(dtype) for _ in range(2))
+    w, h = integer_adm._band_sizes(width, height)[first]
+    saved = integer_adm._SMALL_SCALES_MAX_SAMPLES
+    try:
+        integer_adm._SMALL_SCALES_MAX_SAMPLES = -1
+        staged = adm_accumulators(ref, dis, bitdepth, config)
+        integer_adm._SMALL_SCALES_MAX_SAMPLES = w * h  # scale `first` is the program's first
+        fused = adm_accumulators(ref, dis, bitdepth, config)
+    finally:
+        integer_adm._SMALL_SCALES_MAX_SAMPLES = saved
+    statics = [key[0] for key in integer_adm._small_scales._executables]  # (first, sizes, config)
+    assert (first, tuple(integer_adm._band_sizes(width, height)), config) in statics
+    _assert_tree_equal(fused, staged)
 
 
 def test_default_keys_without_debug():

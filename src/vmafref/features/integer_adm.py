@@ -27,6 +27,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax._src.core import Tracer
 
 from vmafref._clib import c_function
 from vmafref._x64 import x64
@@ -696,22 +697,59 @@ def _decouple_window(ref, dis, scale: int, w: int, h: int, egl: float):
     return (_decouple_s0 if scale == 0 else _decouple_s123)(ref_w, dis_w, egl)
 
 
-def _scale_sums(ref, dis, scale, w, h, config, i_rfactor):
-    """DLM numerator, AIM numerator and denominator sums of one scale, each (..., 3)."""
+def _called(fn, *args, **kwargs):
+    return fn(*args, **kwargs)
+
+
+def _scale_sums(ref, dis, scale, w, h, config, i_rfactor, call=_called):
+    """DLM numerator, AIM numerator and denominator sums of one scale, each (..., 3).
+
+    Each stage runs as ``call(stage, *args, **static)``: a compiled call of its own, or, in
+    :func:`_small_scales`, fenced inside one program."""
     top, bottom, left, right = _region(w, h)
-    restored, additive = _decouple_window(ref, dis, scale, w, h, float(config.enhn_gain_limit))
+    restored, additive = call(_decouple_window, ref, dis, scale=scale, w=w, h=h, egl=float(config.enhn_gain_limit))
     if scale == 0:
         terms, cm = _masking_terms_s0, _cm_sums_s0
-        den = _den_s0(ref, top, bottom, left, right)
+        den = call(_den_s0, ref, top=top, bottom=bottom, left=left, right=right)
     else:
         terms, cm = _masking_terms_s123, _cm_sums_s123
-        den = _den_s123(ref, scale, top, bottom, left, right)
-    num = cm(restored, *terms(additive, i_rfactor), i_rfactor, w, h)
+        den = call(_den_s123, ref, scale=scale, top=top, bottom=bottom, left=left, right=right)
+    num = call(cm, restored, *call(terms, additive, i_rfactor=i_rfactor), i_rfactor=i_rfactor, w=w, h=h)
     if config.skip_aim:
         aim = jnp.zeros_like(num)
     else:
-        aim = cm(additive, *terms(restored, i_rfactor), i_rfactor, w, h)
+        aim = call(cm, additive, *call(terms, restored, i_rfactor=i_rfactor), i_rfactor=i_rfactor, w=w, h=h)
     return num, aim, den
+
+
+#: Band size (samples) from which down scales 1-3 run as one program on a CPU
+#: (:func:`_small_scales`): 576x324's scales 1-3, 1920x1080's scales 2-3 (specs/integer_adm.md §8).
+_SMALL_SCALES_MAX_SAMPLES = 40_000
+
+
+@_stage("first", "sizes", "config")
+def _small_scales(ref_a, dis_a, first: int, sizes: tuple, config: AdmConfig):
+    """num, aim and den of scales ``first``..3 (tuples, one (..., 3) array per scale) in one
+    program, from the LL bands of scale ``first - 1``.
+
+    The stages of :func:`_scale_sums` and the DWT, each a buffer of its own (``fenced``), so the
+    integers are the stages' own; one program instead of about ten compiled calls a scale, which
+    on small bands cost more than their arithmetic. See specs/integer_adm.md §8.
+    """
+    trip = opaque_one(ref_a)
+
+    def call(fn, *args, **static):
+        return fenced(functools.partial(fn, **static), trip, *args)
+
+    nums, aims, dens = [], [], []
+    for scale in range(first, 4):
+        ref_b = call(_dwt_s123, ref_a, scale=scale)
+        dis_b = call(_dwt_s123, dis_a, scale=scale)
+        w, h = sizes[scale]
+        num, aim, den = _scale_sums(ref_b, dis_b, scale, w, h, config, _s123_i_rfactor(scale, config), call)
+        nums.append(num), aims.append(aim), dens.append(den)
+        ref_a, dis_a = ref_b["a"], dis_b["a"]
+    return tuple(nums), tuple(aims), tuple(dens)
 
 
 def _check_plane_pair(ref, dis, bitdepth: int):
@@ -747,10 +785,17 @@ def _accumulators(ref, dis, bitdepth: int, config: AdmConfig):
         num, aim, den = _scale_sums(ref_b, dis_b, 0, w, h, config, _scale0_i_rfactor(config))
         nums.append(num), aims.append(aim), dens.append(den)
         ref_a, dis_a = ref_b["a"], dis_b["a"]
+    on_cpu = jax.default_backend() == "cpu"
     for scale in (1, 2, 3):
+        w, h = sizes[scale]
+        if on_cpu and not isinstance(ref_a, Tracer) and w * h <= _SMALL_SCALES_MAX_SAMPLES:
+            tail = _small_scales(ref_a, dis_a, first=scale, sizes=tuple(sizes), config=config)
+            nums += tail[0]
+            aims += tail[1]
+            dens += tail[2]
+            break
         ref_b = _dwt_s123(ref_a, scale)
         dis_b = _dwt_s123(dis_a, scale)
-        w, h = sizes[scale]
         num, aim, den = _scale_sums(ref_b, dis_b, scale, w, h, config, _s123_i_rfactor(scale, config))
         nums.append(num), aims.append(aim), dens.append(den)
         ref_a, dis_a = ref_b["a"], dis_b["a"]
