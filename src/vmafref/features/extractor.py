@@ -105,6 +105,10 @@ class FeatureExtractor(abc.ABC):
     #: for different frames may run at once on different threads (``--threads``); otherwise
     #: the calls run one at a time, in frame order (specs/score.md §9).
     frame_independent: ClassVar[bool] = False
+    #: ``True`` when :meth:`extract` takes its luma planes as JAX arrays as well as NumPy ones:
+    #: scoring then copies each plane to the device once per frame for all such extractors,
+    #: not once per extractor (specs/score.md §1).
+    device_planes: ClassVar[bool] = False
 
     def __init__(self, *, width: int, height: int, bitdepth: int, **options: Any):
         self.width = int(width)

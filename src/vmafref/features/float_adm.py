@@ -523,6 +523,7 @@ class FloatAdmExtractor(FeatureExtractor):
     """Streaming ``float_adm`` (``float_adm.c``). See specs/float_adm.md §8."""
 
     name = "float_adm"
+    device_planes = True
     frame_independent = True
     cpu_conventions = ("rcpss",)
     options = {

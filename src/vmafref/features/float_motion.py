@@ -109,6 +109,7 @@ class FloatMotionExtractor(FeatureExtractor):
     """Streaming ``float_motion`` (``float_motion.c``), temporal. See specs/float_motion.md §3."""
 
     name = "float_motion"
+    device_planes = True
     options = {
         "debug": OptionSpec("debug", True, bool),
         "motion_force_zero": OptionSpec("motion_force_zero", False, bool, alias="force_0", feature_param=True),

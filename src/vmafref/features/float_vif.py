@@ -364,6 +364,7 @@ class FloatVifExtractor(FeatureExtractor):
     """Streaming ``float_vif`` (``float_vif.c``). See specs/float_vif.md §5."""
 
     name = "float_vif"
+    device_planes = True
     frame_independent = True
     options = {
         "debug": OptionSpec("debug", False, bool, reference="float_vif.c:60-66"),

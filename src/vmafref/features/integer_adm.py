@@ -1001,6 +1001,7 @@ class IntegerAdmExtractor(FeatureExtractor):
     """libvmaf's ``adm`` extractor (fixed point). See specs/integer_adm.md §7."""
 
     name = "adm"
+    device_planes = True
     frame_independent = True
     options = {
         "debug": OptionSpec("debug", False, bool, reference="integer_adm.c:105-111"),

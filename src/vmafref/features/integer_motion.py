@@ -417,6 +417,7 @@ class IntegerMotionExtractor(FeatureExtractor):
     """
 
     name = "motion"
+    device_planes = True
     options = {
         "motion_force_zero": OptionSpec("motion_force_zero", False, bool, alias="force_0", feature_param=True,
                                         reference="integer_motion.c:68-75"),
@@ -460,7 +461,8 @@ class IntegerMotionExtractor(FeatureExtractor):
             sad = motion_sad(self._previous[0], ref, bitdepth=self.bitdepth)
             score = _sad_score_host(int(sad), self.width, self.height, self.params)
         if not self.params.force_zero:
-            self._previous.append(np.array(ref, copy=True))
+            # A JAX array cannot change; a NumPy one may be the caller's buffer, reused.
+            self._previous.append(ref if isinstance(ref, jax.Array) else np.array(ref, copy=True))
             del self._previous[:-lag]
         self._sad_scores.append(score)
         values = {self._keys["VMAF_integer_feature_motion_sad_score"]: score}

@@ -589,6 +589,7 @@ class IntegerVifExtractor(FeatureExtractor):
     """libvmaf's ``vif`` extractor (fixed point). See specs/integer_vif.md §7."""
 
     name = "vif"
+    device_planes = True
     frame_independent = True
     options = {
         "debug": OptionSpec("debug", False, bool, reference="integer_vif.c:57-63"),

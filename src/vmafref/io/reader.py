@@ -13,9 +13,22 @@ from vmafref.io._stream import ByteSource
 from vmafref.io.errors import EmptyVideoError, SampleRangeError, TruncatedFileError
 from vmafref.io.geometry import Frame, VideoGeometry
 
-__all__ = ["VideoReader", "RawYuvReader", "decode_samples", "check_sample_range"]
+__all__ = ["VideoReader", "RawYuvReader", "decode_samples", "check_sample_range", "aligned_frame_buffer",
+           "FRAME_ALIGNMENT"]
 
 _LITTLE_ENDIAN_U16 = np.dtype("<u2")
+
+
+#: Byte alignment of the frame buffers: XLA's CPU client uses a NumPy array's memory in place
+#: (no copy) when it is 64-byte aligned, and copies it otherwise (specs/io.md §4).
+FRAME_ALIGNMENT = 64
+
+
+def aligned_frame_buffer(nbytes: int) -> np.ndarray:
+    """An uninitialised uint8 array of ``nbytes`` whose first byte is :data:`FRAME_ALIGNMENT`-aligned."""
+    spare = np.empty(nbytes + FRAME_ALIGNMENT, dtype=np.uint8)
+    start = -spare.ctypes.data % FRAME_ALIGNMENT
+    return spare[start:start + nbytes]
 
 
 def decode_samples(buffer: np.ndarray, geometry: VideoGeometry) -> np.ndarray:
@@ -136,7 +149,7 @@ class RawYuvReader(VideoReader):
 
     def _read_frame(self, index: int) -> Frame | None:
         geometry = self.geometry
-        buffer = np.empty(geometry.frame_bytes, dtype=np.uint8)
+        buffer = aligned_frame_buffer(geometry.frame_bytes)
         got = self._source.read_into(memoryview(buffer))
         if got == 0:
             return None

@@ -19,7 +19,7 @@ from vmafref.io.errors import (EmptyVideoError, GeometryMismatchError, InvalidGe
                                MissingGeometryError, TruncatedFileError, UnknownFormatError,
                                Y4mSyntaxError)
 from vmafref.io.geometry import Frame, VideoGeometry, make_geometry, normalize_pixel_format
-from vmafref.io.reader import VideoReader, check_sample_range, decode_samples
+from vmafref.io.reader import VideoReader, aligned_frame_buffer, check_sample_range, decode_samples
 
 __all__ = ["Y4M_MAGIC", "Y4M_COLOUR_SPACES", "Y4mHeader", "parse_y4m_header", "Y4mReader"]
 
@@ -231,7 +231,7 @@ class Y4mReader(VideoReader):
             return None
         geometry = self.geometry
         payload = self.header.payload_bytes
-        buffer = np.empty(payload, dtype=np.uint8)
+        buffer = aligned_frame_buffer(payload)
         got = self._source.read_into(memoryview(buffer))
         if got != payload:
             raise TruncatedFileError(f"{self.path}: frame {index} is truncated: {got} of "
