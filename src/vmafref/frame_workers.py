@@ -30,7 +30,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["ProcessFrameScheduler", "ThreadFrameScheduler", "FrameWorkerError", "ENV_FRAME_WORKERS", "use_processes", "stop_kept_workers"]
+import numpy as np
+
+__all__ = ["ProcessFrameScheduler", "ThreadFrameScheduler", "FrameWorkerError", "ENV_FRAME_WORKERS", "use_processes", "stop_kept_workers",
+           "planes_on_device"]
 
 #: ``VMAFREF_FRAME_WORKERS=threads`` keeps ``threads`` N > 1 on threads of this process.
 ENV_FRAME_WORKERS = "VMAFREF_FRAME_WORKERS"
@@ -107,13 +110,37 @@ def _worker_main(connection, cpu: int | None) -> None:
                 continue
             start = _scoring_cpu_seconds()
             try:
-                values = [extractors[at].extract(*arguments) for at, arguments in message]
+                values = [extractors[at].extract(*arguments) for at, arguments in planes_on_device(extractors, message)]
             except BaseException as error:
                 _send_error(connection, error)
                 continue
             connection.send(("values", values, _scoring_cpu_seconds() - start))
     except (EOFError, OSError, KeyboardInterrupt):
         pass
+
+
+def planes_on_device(extractors: Sequence[Any], calls: Sequence[tuple[int, tuple]],
+                     elsewhere: Sequence[bool] = ()) -> list[tuple[int, tuple]]:
+    """``calls`` (extractor position, arguments) with the NumPy luma planes of the extractors
+    that take JAX arrays (``device_planes``) as JAX arrays, each plane copied to the device once
+    for all of them (specs/score.md §1); the other calls, and those of the extractors that
+    ``elsewhere`` marks (run in a worker process), as they are."""
+    converted: dict[int, Any] = {}
+
+    def on_device(value: Any) -> Any:
+        if type(value) is not np.ndarray:
+            return value
+        array = converted.get(id(value))
+        if array is None:
+            import jax
+
+            array = converted[id(value)] = jax.device_put(value)
+        return array
+
+    return [(at, tuple(map(on_device, arguments))
+             if extractors[at].device_planes and extractors[at].planes == "luma"
+             and not (elsewhere and elsewhere[at]) else arguments)
+            for at, arguments in calls]
 
 
 class _Worker:

@@ -18,7 +18,7 @@ import numpy as np
 from vmafref.features import get_extractor
 from vmafref.features._float_rcp_table import DEFAULT_RCPSS
 from vmafref.features.extractor import FeatureExtractor, FrameValues
-from vmafref.frame_workers import ProcessFrameScheduler, ThreadFrameScheduler, use_processes
+from vmafref.frame_workers import ProcessFrameScheduler, ThreadFrameScheduler, planes_on_device, use_processes
 from vmafref.pooling import pool
 from vmafref.vmaf_model import VmafModel, VmafModelCollection, load_model_or_collection, model_feature_keys
 
@@ -218,8 +218,7 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     processes = threads > 1 and use_processes(extractors)
     # With worker processes, the frame-independent extractors' stages load there, not here.
     here = [not (processes and e.frame_independent) for e in extractors]
-    # The luma planes go to the device once a frame for every extractor that takes device arrays.
-    on_device = [e.device_planes and h and e.planes == "luma" for e, h in zip(extractors, here)]
+    elsewhere = [not h for h in here]
     session = _stage_session([e for e, h in zip(extractors, here) if h], [p for p, h in zip(plan, here) if h],
                              width, height, bitdepth, pixel_format)
     start, compile_start = time.process_time(), _compile_cpu_seconds()
@@ -252,20 +251,10 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
             # Optional 4th and 5th items: each picture's planes (y, u, v) for extractors that read chroma.
             pictures = item[3:5] if len(item) >= 5 else ((ref,), (dis,))
             keep = index % subsample == 0
-            planes = (index, ref, dis)
-            device_planes = None
-            calls = []
-            for at, (extractor, always) in enumerate(zip(extractors, every_frame)):
-                if not (keep or always):
-                    continue
-                if extractor.planes == "yuv":
-                    calls.append((at, (index, *pictures)))
-                elif on_device[at]:
-                    if device_planes is None:
-                        device_planes = (index, _on_device(ref), _on_device(dis))
-                    calls.append((at, device_planes))
-                else:
-                    calls.append((at, planes))
+            calls = [(at, (index, *pictures) if extractor.planes == "yuv" else (index, ref, dis))
+                     for at, (extractor, always) in enumerate(zip(extractors, every_frame)) if keep or always]
+            # The luma planes go to the device once a frame for all the extractors here that take them.
+            calls = planes_on_device(extractors, calls, elsewhere)
             for frame, values in scheduler.submit((index, keep, dis), calls):
                 retire(frame, values)
         for frame, values in scheduler.drain():
@@ -304,16 +293,6 @@ def score_frames(pairs: Iterable[tuple[int, np.ndarray, np.ndarray]], *, width: 
     return ScoreResult(frames=frames, pooled=pooled, keys=list(collector.keys), width=width, height=height,
                        bitdepth=bitdepth, pixel_format=pixel_format, frame_count=frame_count, cpu_seconds=cpu_seconds,
                        aggregate=aggregate, frame_numbers=kept)
-
-
-def _on_device(plane: Any) -> Any:
-    """A NumPy plane as a JAX array (in place when 64-byte aligned, as the readers' frames are;
-    specs/io.md §1); anything else as it is."""
-    if type(plane) is np.ndarray:
-        import jax
-
-        return jax.device_put(plane)
-    return plane
 
 
 def _load_models(models: Sequence[str | ModelRequest | VmafModel | VmafModelCollection]
