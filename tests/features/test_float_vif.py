@@ -6,6 +6,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from golden_runs import (
     FLOAT_FEATURE_CASES_64X48, FLOAT_FEATURE_CASES_ODD, assert_float_features_close, clip_frames, expected_run,
     extractor_for, run_extractor, to_array,
@@ -80,6 +82,66 @@ def test_one_jitted_program_agrees():
     staged = float_vif_accumulators(ref[0], dis[0])
     for part in range(2):
         np.testing.assert_array_equal(np.asarray(jitted[part]), np.asarray(staged[part]))
+
+
+# Each example compiles the one-program scales for its own shapes (a few seconds).
+@settings(max_examples=2, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), height=st.integers(16, 61), width=st.integers(16, 61),
+       first=st.sampled_from([1, 2, 3]), convention=st.sampled_from(["f85a8536", "v3.0"]),
+       batch=st.sampled_from([(), (2,)]))
+@example(seed=0, height=37, width=53, first=1, convention="v3.0", batch=(2,))
+def test_small_scales_program_equals_the_stages(seed, height, width, first, convention, batch):
+    """The one-program scales (``_small_scales``) give the stages' float32 num and den to the
+    bit, from any scale, in both conventions, batched or not."""
+    from vmafref.features import float_vif
+
+    rng = np.random.default_rng(seed)
+    ref, dis = (jnp.asarray(rng.integers(0, 256, batch + (height, width)).astype(np.float32) - 128)
+                for _ in range(2))
+    saved, float_vif._SMALL_SCALES_MAX_SAMPLES = float_vif._SMALL_SCALES_MAX_SAMPLES, -1
+    try:
+        staged = float_vif.float_vif_accumulators(ref, dis, convention=convention)
+    finally:
+        float_vif._SMALL_SCALES_MAX_SAMPLES = saved
+    stages = float_vif._vif_scale_stages(ref, dis, faithful=True, gain_limit=100.0, sigma_nsq=2.0,
+                                         convention=convention)
+    for _ in range(first):
+        ref_s, dis_s, *_ = next(stages)
+    nums, dens = float_vif._small_scales_jit(ref_s, dis_s, first=first, faithful=True, gain_limit=100.0,
+                                             sigma_nsq=2.0, convention=convention)
+    assert len(nums) == len(dens) == 4 - first
+    for offset, (num, den) in enumerate(zip(nums, dens)):
+        np.testing.assert_array_equal(np.asarray(num), np.asarray(staged[0])[..., first + offset])
+        np.testing.assert_array_equal(np.asarray(den), np.asarray(staged[1])[..., first + offset])
+
+
+def test_production_sums_take_the_one_program_scales_on_small_planes():
+    """On a CPU a 64x48 frame's scales 1-3 come from ``_small_scales`` (one compiled call), and
+    its sums are the stages' own."""
+    from vmafref.features import float_vif
+
+    ref, dis = _frames()
+    calls = []
+    real = float_vif._small_scales_jit
+
+    class Spy:
+        def __call__(self, *args, **kwargs):
+            calls.append(kwargs["first"])
+            return real(*args, **kwargs)
+
+    float_vif._small_scales_jit = Spy()
+    try:
+        fused = float_vif_accumulators(ref[0], dis[0])
+    finally:
+        float_vif._small_scales_jit = real
+    saved, float_vif._SMALL_SCALES_MAX_SAMPLES = float_vif._SMALL_SCALES_MAX_SAMPLES, -1
+    try:
+        staged = float_vif_accumulators(ref[0], dis[0])
+    finally:
+        float_vif._SMALL_SCALES_MAX_SAMPLES = saved
+    assert calls == ([1] if jax.default_backend() == "cpu" else [])
+    for part in range(2):
+        np.testing.assert_array_equal(np.asarray(fused[part]), np.asarray(staged[part]))
 
 
 def test_filters_are_normalised_gaussians():

@@ -204,8 +204,9 @@ def _filter_pass(source, taps: tuple, axis: int, faithful: bool, stride: int, mi
     radius = len(taps) // 2
     size = source.shape[axis]
     count = size if stride == 1 else size // stride
-    # Materialized before the taps read it: fused into the tap loop, the reflect padding is
-    # evaluated per element with branches, and both passes ran about 1.5x slower at 1080p.
+    # The barrier was meant to keep the padding a buffer of its own; XLA's CPU pipeline removes
+    # barriers before it fuses, so it compiles to the same program (specs/float_vif.md §6). It
+    # stays because it is part of the lowered program that the stores of compiled stages key on.
     padded = lax.optimization_barrier(_mirror_pad(source, axis, radius, mirror))
     total = None
     for k, tap in enumerate(taps):

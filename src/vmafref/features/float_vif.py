@@ -22,6 +22,7 @@ Process. 15(2):430-444, 2006, doi:10.1109/TIP.2005.859378.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Any
 
@@ -30,15 +31,19 @@ import jax.numpy as jnp
 import numpy as np
 
 from vmafref.feature_names import feature_key
+from jax._src.core import Tracer
+
 from vmafref.features._float_common import (
     Arith,
     FrameSizeError,
+    _filter_pass,
+    _sequential_total,
     check_bitdepth,
     reflect101_filter,
     sequential_total,
     to_float_luma,
 )
-from vmafref.features._compiled import stack
+from vmafref.features._compiled import fenced, opaque_one, stack
 from vmafref.features.extractor import FeatureExtractor, FrameValues, OptionSpec
 from vmafref.features._compiled import jit as stage_jit
 
@@ -276,13 +281,66 @@ def _vif_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq:
         yield ref, dis, moments, num, den
 
 
-def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float, convention: str = "f85a8536"):
-    """Per-scale ``(num, den)`` sums, plane by plane (specs/float_vif.md §6)."""
+#: Plane size (samples) from which down a scale and the scales below it run as one program on a
+#: CPU (:func:`_small_scales`): 576x324's scales 1-3, 1920x1080's scale 3 (specs/float_vif.md §6).
+_SMALL_SCALES_MAX_SAMPLES = 80_000
+
+
+def _small_scales(ref, dis, *, first: int, faithful: bool, gain_limit: float, sigma_nsq: float, convention: str):
+    """``(num, den)`` sums of scales ``first``..3 (tuples, one float32 per scale) in one program,
+    from the planes of scale ``first - 1``.
+
+    The stages of :func:`_vif_scale_stages` (decimation, products, filter passes, statistic,
+    sums), each a buffer of its own (``fenced``), so every float is the stages' own. One
+    program instead of about twenty a scale: on small planes the stages' calls cost more than
+    their arithmetic. See specs/float_vif.md §6.
+    """
+    rules = _vif_convention(convention)
+    statistic = {"nsq_in_float": True} if rules.nsq_in_float else {}
+    trip = opaque_one(ref)
+
+    def filtered(plane, taps, stride):
+        for axis in (-2, -1):
+            plane = fenced(functools.partial(_filter_pass, taps=taps, axis=axis, faithful=faithful, stride=stride,
+                                             mirror=rules.mirror), trip, plane)
+        return plane
+
     nums, dens = [], []
-    for _, _, _, num, den in _vif_scale_stages(ref, dis, faithful=faithful, gain_limit=gain_limit,
-                                               sigma_nsq=sigma_nsq, convention=convention):
+    for scale in range(first, 4):
+        taps = tuple(float(np.float32(t)) for t in rules.filters[scale])
+        ref, dis = filtered(ref, taps, 2), filtered(dis, taps, 2)
+        products = [fenced(functools.partial(_product, faithful=faithful), trip, a, b)
+                    for a, b in ((ref, ref), (dis, dis), (ref, dis))]
+        moments = [filtered(source, taps, 1) for source in (ref, dis, *products)]
+        num, den = fenced(functools.partial(_statistic_maps, faithful=faithful, gain_limit=gain_limit,
+                                            sigma_nsq=sigma_nsq, **statistic), trip, *moments)
+        nums.append(fenced(functools.partial(_sequential_total, faithful=faithful), trip, num))
+        dens.append(fenced(functools.partial(_sequential_total, faithful=faithful), trip, den))
+    return tuple(nums), tuple(dens)
+
+
+_small_scales_jit = stage_jit(_small_scales, static_argnames=("first", "faithful", "gain_limit", "sigma_nsq",
+                                                              "convention"))
+
+
+def _vif_scales(ref, dis, *, faithful: bool, gain_limit: float, sigma_nsq: float, convention: str = "f85a8536"):
+    """Per-scale ``(num, den)`` sums, plane by plane; on a CPU the small scales in one program
+    (specs/float_vif.md §6)."""
+    small_ok = faithful and jax.default_backend() == "cpu" and not isinstance(ref, Tracer)
+    nums, dens = [], []
+    stages = _vif_scale_stages(ref, dis, faithful=faithful, gain_limit=gain_limit, sigma_nsq=sigma_nsq,
+                               convention=convention)
+    for scale, (ref_s, dis_s, _, num, den) in enumerate(stages):
         nums.append(sequential_total(num, faithful))
         dens.append(sequential_total(den, faithful))
+        if (small_ok and scale < 3
+                and (ref_s.shape[-2] // 2) * (ref_s.shape[-1] // 2) <= _SMALL_SCALES_MAX_SAMPLES):
+            tail_nums, tail_dens = _small_scales_jit(ref_s, dis_s, first=scale + 1, faithful=faithful,
+                                                     gain_limit=float(gain_limit), sigma_nsq=float(sigma_nsq),
+                                                     convention=convention)
+            nums.extend(tail_nums)
+            dens.extend(tail_dens)
+            break
     return stack(nums, axis=-1), stack(dens, axis=-1)
 
 
