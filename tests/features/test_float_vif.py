@@ -124,12 +124,11 @@ def test_production_sums_take_the_one_program_scales_on_small_planes():
     calls = []
     real = float_vif._small_scales_jit
 
-    class Spy:
-        def __call__(self, *args, **kwargs):
-            calls.append(kwargs["first"])
-            return real(*args, **kwargs)
+    def spy(*args, **kwargs):
+        calls.append(kwargs["first"])
+        return real(*args, **kwargs)
 
-    float_vif._small_scales_jit = Spy()
+    float_vif._small_scales_jit = spy
     try:
         fused = float_vif_accumulators(ref[0], dis[0])
     finally:
