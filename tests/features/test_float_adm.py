@@ -5,8 +5,6 @@ from __future__ import annotations
 import jax
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
 from golden_runs import (
     FLOAT_FEATURE_CASES_64X48, FLOAT_FEATURE_CASES_ODD, assert_float_features_close, case, clip_frames,
     expected_run, extractor_for, run_extractor, to_array,
@@ -78,65 +76,6 @@ def test_vmap_agrees_with_single_frames():
     batched = np.asarray(jax.vmap(float_adm_accumulators)(ref, dis))
     for i in range(2):
         np.testing.assert_array_equal(single[i], batched[i])
-
-
-# Each example compiles the one-program scales for its own shapes (a few seconds).
-@settings(max_examples=2, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), height=st.integers(17, 61), width=st.integers(17, 61),
-       first=st.sampled_from([1, 2, 3]), rcpss=st.sampled_from(["intel", "amd"]),
-       batch=st.sampled_from([(), (2,)]))
-@example(seed=0, height=37, width=53, first=1, rcpss="amd", batch=(2,))
-def test_small_scales_program_equals_the_stages(seed, height, width, first, rcpss, batch):
-    """The one-program scales (``_small_scales``) give the stages' float32 sums of cubes to the
-    bit, from any scale, with either CPU family's reciprocals, batched or not."""
-    import jax.numpy as jnp
-
-    from vmafref.features import float_adm
-
-    rng = np.random.default_rng(seed)
-    ref, dis = (jnp.asarray(rng.integers(0, 256, batch + (height, width)).astype(np.float32) - 128)
-                for _ in range(2))
-    saved, float_adm._SMALL_SCALES_MAX_SAMPLES = float_adm._SMALL_SCALES_MAX_SAMPLES, -1
-    try:
-        staged = np.asarray(float_adm_accumulators(ref, dis, rcpss=rcpss))
-    finally:
-        float_adm._SMALL_SCALES_MAX_SAMPLES = saved
-    stages = float_adm._adm_scale_stages(ref, dis, faithful=True, gain_limit=100.0, view_dist=3.0,
-                                         display_height=1080, rcpss=rcpss)
-    for _ in range(first):
-        pair = next(stages)["next_pair"]
-    sums = float_adm._small_scales_jit(pair, first=first, faithful=True, gain_limit=100.0, view_dist=3.0,
-                                       display_height=1080, rcpss=rcpss)
-    assert len(sums) == 4 - first
-    for offset, cube_sums in enumerate(sums):
-        np.testing.assert_array_equal(np.asarray(cube_sums), staged[..., first + offset, :])
-
-
-def test_production_sums_take_the_one_program_scales_on_small_bands():
-    """On a CPU a 64x48 frame's scales 1-3 come from ``_small_scales`` (one compiled call), and
-    its sums are the stages' own."""
-    from vmafref.features import float_adm
-
-    ref, dis = _frames()
-    calls = []
-    real = float_adm._small_scales_jit
-
-    def spy(*args, **kwargs):
-        calls.append(kwargs["first"])
-        return real(*args, **kwargs)
-
-    float_adm._small_scales_jit = spy
-    try:
-        fused = np.asarray(float_adm_accumulators(ref[0], dis[0]))
-    finally:
-        float_adm._small_scales_jit = real
-    saved, float_adm._SMALL_SCALES_MAX_SAMPLES = float_adm._SMALL_SCALES_MAX_SAMPLES, -1
-    try:
-        staged = np.asarray(float_adm_accumulators(ref[0], dis[0]))
-    finally:
-        float_adm._SMALL_SCALES_MAX_SAMPLES = saved
-    assert calls == ([1] if jax.default_backend() == "cpu" else [])
-    np.testing.assert_array_equal(fused, staged)
 
 
 @pytest.mark.slow

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import ctypes
 import math
-from functools import partial
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jax._src.core import Tracer
 
 from vmafref._clib import c_function
 from vmafref.feature_names import feature_key
@@ -34,7 +32,6 @@ from vmafref.features._float_common import (
     Arith,
     FrameSizeError,
     check_bitdepth,
-    _sequential_total,
     float32_pow,
     sequential_total,
     to_float_luma,
@@ -361,72 +358,23 @@ def _adm_scale_stages(ref, dis, *, faithful: bool, gain_limit: float, view_dist:
     pair = stack([ref, dis], axis=-3)
     for scale in range(4):
         bands = _dwt2(pair, faithful)  # (..., 2 images, 2, 2, h, w)
-        rfactors, region = _scale_constants(scale, bands.shape[-2], bands.shape[-1], view_dist, display_height)
+        h, w = bands.shape[-2], bands.shape[-1]
+        factor1, factor2 = adm_csf_factors(scale, view_dist, display_height)
+        rfactors = (float(factor1), float(factor1), float(factor2))
+        region = (*_region(h), *_region(w))
         decoupled, pair = _decouple_stage_jit(bands, faithful=faithful, gain_limit=float(gain_limit), rcpss=rcpss)
         csf_flt = _csf_stage_jit(decoupled, rfactors=rfactors, faithful=faithful)
         cubes = _cube_stage_jit(bands, decoupled, csf_flt, rfactors=rfactors, region=region, faithful=faithful)
         yield {"bands": bands, "decoupled": decoupled, "csf_flt": csf_flt, "cubes": cubes, "rfactors": rfactors,
-               "region": region, "next_pair": pair}
-
-
-def _scale_constants(scale: int, h: int, w: int, view_dist: float, display_height: int) -> tuple[tuple, tuple]:
-    """The ``rfactors`` and score ``region`` of a scale whose bands are ``h`` x ``w``."""
-    factor1, factor2 = adm_csf_factors(scale, view_dist, display_height)
-    return (float(factor1), float(factor1), float(factor2)), (*_region(h), *_region(w))
-
-
-#: Band size (samples) from which down a scale and the scales below it run as one program on a
-#: CPU (:func:`_small_scales`): 576x324's scales 1-3, 1920x1080's scales 2-3 (specs/float_adm.md §9).
-_SMALL_SCALES_MAX_SAMPLES = 40_000
-
-
-def _small_scales(pair, *, first: int, faithful: bool, gain_limit: float, view_dist: float, display_height: int,
-                  rcpss: str):
-    """The ordered sums of cubes of scales ``first``..3 (a tuple of (..., 9) float32 arrays) in one
-    program, from ``pair`` (..., 2, h, w), the approximation bands of scale ``first - 1``.
-
-    The stages of :func:`_adm_scale_stages` (the DWT's two passes, decoupling, masks, cubes,
-    ordered sum), each a buffer of its own (``fenced``), so every float is the stages' own. One
-    program instead of six a scale: on small bands the stages' calls cost more than their
-    arithmetic. See specs/float_adm.md §9.
-    """
-    trip = opaque_one(pair)
-    sums = []
-    for scale in range(first, 4):
-        rows = fenced(partial(_dwt_pass, axis=-2, faithful=faithful), trip, pair)
-        bands = fenced(partial(_dwt_pass, axis=-1, faithful=faithful), trip, rows)
-        rfactors, region = _scale_constants(scale, bands.shape[-2], bands.shape[-1], view_dist, display_height)
-        decoupled, pair = fenced(partial(_decouple_stage, faithful=faithful, gain_limit=gain_limit, rcpss=rcpss),
-                                 trip, bands)
-        csf_flt = fenced(partial(_csf_stage, rfactors=rfactors, faithful=faithful), trip, decoupled)
-        cubes = fenced(partial(_cube_stage, rfactors=rfactors, region=region, faithful=faithful),
-                       trip, bands, decoupled, csf_flt)
-        sums.append(fenced(partial(_sequential_total, faithful=faithful), trip, cubes))
-    return tuple(sums)
-
-
-_small_scales_jit = stage_jit(_small_scales, static_argnames=("first", "faithful", "gain_limit", "view_dist",
-                                                              "display_height", "rcpss"))
+               "region": region}
 
 
 def _adm_scales(ref, dis, *, faithful: bool, gain_limit: float, view_dist: float, display_height: int,
                 rcpss: str = DEFAULT_RCPSS):
-    """Per-scale ordered sums of cubes, stage by stage; on a CPU the small scales in one program
-    (specs/float_adm.md §9)."""
-    small_ok = faithful and jax.default_backend() == "cpu" and not isinstance(ref, Tracer)
-    sums = []
-    stages = _adm_scale_stages(ref, dis, faithful=faithful, gain_limit=gain_limit, view_dist=view_dist,
-                               display_height=display_height, rcpss=rcpss)
-    for scale, stage in enumerate(stages):
-        # The ordered sum is compiled apart: fused into the scan, the cubes are computed far slower.
-        sums.append(sequential_total(stage["cubes"], faithful))
-        pair = stage["next_pair"]
-        if (small_ok and scale < 3
-                and ((pair.shape[-2] + 1) // 2) * ((pair.shape[-1] + 1) // 2) <= _SMALL_SCALES_MAX_SAMPLES):
-            sums.extend(_small_scales_jit(pair, first=scale + 1, faithful=faithful, gain_limit=float(gain_limit),
-                                          view_dist=float(view_dist), display_height=int(display_height),
-                                          rcpss=rcpss))
-            break
+    # The ordered sum is compiled apart: fused into the scan, the cubes are computed far slower.
+    sums = [sequential_total(stage["cubes"], faithful)
+            for stage in _adm_scale_stages(ref, dis, faithful=faithful, gain_limit=gain_limit, view_dist=view_dist,
+                                           display_height=display_height, rcpss=rcpss)]
     return stack(sums, axis=-2)
 
 
