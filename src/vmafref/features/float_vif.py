@@ -29,10 +29,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-
-from vmafref.feature_names import feature_key
 from jax._src.core import Tracer
 
+from vmafref.feature_names import feature_key
 from vmafref.features._float_common import (
     Arith,
     FrameSizeError,
