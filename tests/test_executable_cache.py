@@ -188,6 +188,7 @@ def test_clear_compiled_drops_the_executables_and_their_mappings():
     np.testing.assert_array_equal(np.asarray(scaled(jnp.ones(3, jnp.float32))), [4.0, 4.0, 4.0])
 
 
+@pytest.mark.slow  # scores a clip twice from cold stages (about 16 s)
 @pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="needs Linux's /proc/self/maps")
 def test_scoring_drops_the_stages_when_the_process_is_crowded(monkeypatch):
     """Each scoring run first releases the compiled stages when the process has more memory

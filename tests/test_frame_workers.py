@@ -114,6 +114,7 @@ def test_kept_workers_serve_the_next_run():
     assert before == after
 
 
+@pytest.mark.slow  # starts worker processes that compile the real extractors (about 15 s)
 def test_real_extractors_in_workers_give_the_serial_values(monkeypatch):
     ref, dis = _clip(6, height=64, width=80, seed=4)
     features = ("float_psnr", "psnr")

@@ -84,8 +84,9 @@ def test_one_jitted_program_agrees():
         np.testing.assert_array_equal(np.asarray(jitted[part]), np.asarray(staged[part]))
 
 
-# Each example compiles the one-program scales for its own shapes (a few seconds).
-@settings(max_examples=2, deadline=None)
+# Each example compiles the stages and the one-program scales for its own shapes (a few seconds):
+# one drawn example in the default suite, besides the explicit one.
+@settings(max_examples=1, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), height=st.integers(16, 61), width=st.integers(16, 61),
        first=st.sampled_from([1, 2, 3]), convention=st.sampled_from(["f85a8536", "v3.0"]),
        batch=st.sampled_from([(), (2,)]))
