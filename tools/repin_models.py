@@ -1,12 +1,15 @@
 """Rebuild the shipped models in fresh pinned processes and pin the rebuilt bytes in the registry.
 
-    python tools/repin_models.py [MODEL ...] [--registry model/tiny/registry.json]
+    python tools/repin_models.py [MODEL ...] [--registry model/tiny/registry.json] [--from training-loso]
 
 For a change of the pinned toolchain settings (specs/models/training_determinism.md), not of a
 model: each model is rebuilt exactly as ``vmafref audit`` rebuilds it (the recorded provenance,
 the recorded LOSO evaluation and gates replayed; specs/models/audit.md §2), its files replace the
 shipped ones and its registry entry gets their sha256 and the rebuilt int8 drop. The rebuilds
-run in parallel, one per CPU. Afterwards ``vmafref audit`` must report no mismatch.
+run in parallel, one per CPU. ``--from training-loso`` also retrains every LOSO fold and
+recomputes the gates, for a change that moves the trained bits (the sidecar's evaluation then
+describes the code that made the shipped file). Afterwards ``vmafref audit`` must report no
+mismatch.
 """
 
 from __future__ import annotations
@@ -28,10 +31,10 @@ FILES = {"params": ("params", "params_sha256"), "onnx": ("onnx", "sha256"),
          "int8_onnx": ("int8_onnx", "int8_sha256"), "sidecar": ("sidecar", "sidecar_sha256")}
 
 
-def repin(model_id: str, registry_path: Path, cpu: int | None) -> str:
+def repin(model_id: str, registry_path: Path, cpu: int | None, source: str = "training") -> str:
     entry = find_entry(read_registry(registry_path), model_id)
     with tempfile.TemporaryDirectory(prefix=f"repin-{model_id}-") as folder:
-        digests = rebuild_in_fresh_process(model_id, registry_path=registry_path, source="training",
+        digests = rebuild_in_fresh_process(model_id, registry_path=registry_path, source=source,
                                            out_dir=Path(folder), cpu=cpu)
         sidecar = load_sidecar(Path(folder) / entry["sidecar"], expected_sha256=digests["sidecar"])
         quantization = sidecar["quantization"]
@@ -55,13 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", metavar="MODEL")
     parser.add_argument("--registry", type=Path, default=None)
+    parser.add_argument("--from", dest="source", choices=("training", "training-loso"), default="training")
     args = parser.parse_args(argv)
     registry_path = (args.registry or default_registry_path()).resolve()
     ids = args.models or [e["id"] for e in read_registry(registry_path)["models"]]
     cpus = sorted(os.sched_getaffinity(0))
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(cpus)) as pool:
         # Each rebuild first, the registry writes one at a time (upsert_entry locks the folder).
-        futures = [pool.submit(repin, model_id, registry_path, cpus[i % len(cpus)] if len(cpus) > 1 else None)
+        futures = [pool.submit(repin, model_id, registry_path, cpus[i % len(cpus)] if len(cpus) > 1 else None,
+                               args.source)
                    for i, model_id in enumerate(ids)]
         for future in futures:
             print(future.result(), flush=True)

@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from vmafref.models.networks.codec import NUM_CODECS
+from vmafref.models.networks.fixed_order_conv import fixed_order_conv
 
 __all__ = [
     "MODEL_IDS",
@@ -211,6 +212,12 @@ class FRRegressor(nn.Module):
         return {"score": score, "score_logvar": logvar}
 
 
+def _Conv(*args, **kwargs) -> nn.Conv:
+    # XLA's own convolution is summed in an order that depends on the CPU's L1 data cache, and so
+    # are the trained parameters; this one is not (specs/models/training_determinism.md §3.2).
+    return nn.Conv(*args, conv_general_dilated=fixed_order_conv, **kwargs)
+
+
 def _relu6(x):
     return jnp.clip(x, 0.0, 6.0)
 
@@ -233,13 +240,13 @@ class NRMetric(nn.Module):
         pad = ((1, 1), (1, 1))
         w = self.width
         x = jnp.transpose(frames, (0, 2, 3, 1))
-        x = _relu6(nn.Conv(w, (3, 3), strides=(2, 2), padding=pad, name="stem")(x))
+        x = _relu6(_Conv(w, (3, 3), strides=(2, 2), padding=pad, name="stem")(x))
         plan = ((w, 2 * w, 2), (2 * w, 2 * w, 1), (2 * w, 4 * w, 2), (4 * w, 4 * w, 1), (4 * w, 8 * w, 2))
         for block, (c_in, c_out, stride) in enumerate(plan):
-            x = nn.Conv(c_in, (3, 3), strides=(stride, stride), padding=pad, feature_group_count=c_in,
+            x = _Conv(c_in, (3, 3), strides=(stride, stride), padding=pad, feature_group_count=c_in,
                         name=f"block{block}_depthwise")(x)
             x = _relu6(x)
-            x = nn.Conv(c_out, (1, 1), padding="VALID", name=f"block{block}_pointwise")(x)
+            x = _Conv(c_out, (1, 1), padding="VALID", name=f"block{block}_pointwise")(x)
             x = _relu6(x)
         # Full-window average pool rather than jnp.mean: see specs/models/export.md §4.
         x = nn.avg_pool(x, window_shape=x.shape[1:3], strides=(1, 1), padding="VALID")
@@ -265,15 +272,15 @@ class LearnedFilter(nn.Module):
             raise ModelConfigError(f"degraded frames must have shape [N, 1, H, W], got {degraded.shape}")
         pad = ((1, 1), (1, 1))
         x_in = jnp.transpose(degraded, (0, 2, 3, 1))
-        h = nn.Conv(self.width, (3, 3), padding=pad, name="entry")(x_in)
+        h = _Conv(self.width, (3, 3), padding=pad, name="entry")(x_in)
         for block in range(self.num_blocks):
-            r = nn.Conv(self.width, (3, 3), padding=pad, name=f"block{block}_conv0")(h)
+            r = _Conv(self.width, (3, 3), padding=pad, name=f"block{block}_conv0")(h)
             r = nn.relu(r)
-            r = nn.Conv(self.width, (3, 3), padding=pad, name=f"block{block}_conv1")(r)
+            r = _Conv(self.width, (3, 3), padding=pad, name=f"block{block}_conv1")(r)
             h = h + r
         # Zero-initialised exit: the untrained filter is the identity on [0, 1] and training
         # only learns a correction (specs/models/learned_filter_v1.md §3).
-        residual = nn.Conv(1, (3, 3), padding=pad, kernel_init=nn.initializers.zeros,
+        residual = _Conv(1, (3, 3), padding=pad, kernel_init=nn.initializers.zeros,
                            bias_init=nn.initializers.zeros, name="exit")(h)
         out = jnp.clip(x_in + residual, 0.0, 1.0)
         return {"output": jnp.transpose(out, (0, 3, 1, 2))}
