@@ -5,11 +5,11 @@
 For a change of the pinned toolchain settings (specs/models/training_determinism.md), not of a
 model: each model is rebuilt exactly as ``vmafref audit`` rebuilds it (the recorded provenance,
 the recorded LOSO evaluation and gates replayed; specs/models/audit.md §2), its files replace the
-shipped ones and its registry entry gets their sha256 and the rebuilt int8 drop. The rebuilds
-run in parallel, one per CPU. ``--from training-loso`` also retrains every LOSO fold and
-recomputes the gates, for a change that moves the trained bits (the sidecar's evaluation then
-describes the code that made the shipped file). Afterwards ``vmafref audit`` must report no
-mismatch.
+shipped ones and its registry entry gets their sha256, the rebuilt int8 drop and the sidecar's
+LOSO PLCC. The rebuilds run in parallel, one per CPU. ``--from training-loso`` also retrains
+every LOSO fold and recomputes the gates, for a change that moves the trained bits (the
+sidecar's evaluation then describes the code that made the shipped file). Afterwards
+``vmafref audit`` must report no mismatch.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def repin(model_id: str, registry_path: Path, cpu: int | None, source: str = "tr
             shutil.copyfile(Path(folder) / entry[name_key], registry_path.parent / entry[name_key])
             entry[sha_key] = digests[key]
     entry["quant_plcc_drop"] = quantization["plcc_drop"]
+    entry["loso_plcc"] = sidecar["evaluation"]["plcc"]["mean"]  # recomputed by --from training-loso
     upsert_entry(registry_path, entry)
     return f"{model_id}: {len(changed)} file(s) re-pinned ({', '.join(changed) or 'none'}); int8 drop {entry['quant_plcc_drop']:.3g}"
 
