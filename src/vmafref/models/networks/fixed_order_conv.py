@@ -24,6 +24,8 @@ their shapes and their initial values are ``nn.Conv``'s.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
 
 import jax
@@ -40,18 +42,9 @@ _NHWC = ("NHWC", "HWIO", "NHWC")
 CONTRACTION_BLOCK = 128
 
 
-def _layout(dimension_numbers) -> tuple[str, str, str]:
-    if dimension_numbers is None:
-        return ("NCHW", "OIHW", "NCHW")
-    if isinstance(dimension_numbers, lax.ConvDimensionNumbers):
-        names = []
-        for spec, letters in zip(dimension_numbers, ("NCHW", "OIHW", "NCHW")):
-            order = [""] * 4
-            for letter, axis in zip(letters, spec):
-                order[axis] = letter
-            names.append("".join(order))
-        return tuple(names)
-    return tuple(dimension_numbers)
+def _in_order(parts):
+    """``((p0 + p1) + p2) + …``: the terms added one after another, in the order given."""
+    return functools.reduce(operator.add, parts)
 
 
 def _explicit_padding(padding, spatial: Sequence[int], kernel: Sequence[int],
@@ -72,7 +65,8 @@ def fixed_order_conv(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_d
     products and sums are float32 on the CPU whatever it says.
     """
     del precision
-    if _layout(dimension_numbers) != _NHWC:
+    if lax.conv_dimension_numbers(lhs.shape, rhs.shape, dimension_numbers) != \
+            lax.conv_dimension_numbers(lhs.shape, rhs.shape, _NHWC):
         raise NotImplementedError(f"fixed_order_conv takes NHWC/HWIO/NHWC, got {dimension_numbers}")
     if any(d != 1 for d in (lhs_dilation or ())) or any(d != 1 for d in (rhs_dilation or ())):
         raise NotImplementedError("fixed_order_conv does not dilate")
@@ -99,16 +93,10 @@ def fixed_order_conv(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_d
 
     taps = [(dy, dx) for dy in range(kh) for dx in range(kw)]
     if depthwise:
-        out = None
-        for dy, dx in taps:
-            part = window(padded, dy, dx) * rhs[dy, dx, 0]
-            out = part if out is None else out + part
-        return out
+        return _in_order(window(padded, dy, dx) * rhs[dy, dx, 0] for dy, dx in taps)
     rows = n * out_h * out_w
-    out = None
-    for dy, dx in taps:  # one dot a tap (contraction over the C input channels), added in tap order
-        part = blocked_matmul(window(padded, dy, dx).reshape(rows, channels), rhs[dy, dx])
-        out = part if out is None else out + part
+    # One dot a tap (contraction over the C input channels), added in tap order.
+    out = _in_order(blocked_matmul(window(padded, dy, dx).reshape(rows, channels), rhs[dy, dx]) for dy, dx in taps)
     return out.reshape(n, out_h, out_w, features)
 
 
@@ -118,13 +106,8 @@ def _dot(a, b, contracting):
 
 def _blocked(a, b):
     """``a @ b`` ([M, K] x [K, F]) as a chain of dots over column blocks of ``a``, added in order."""
-    k = a.shape[1]
-    out = None
-    for start in range(0, k, CONTRACTION_BLOCK):
-        stop = min(start + CONTRACTION_BLOCK, k)
-        part = _dot(a[:, start:stop], b[start:stop], ((1,), (0,)))
-        out = part if out is None else out + part
-    return out
+    return _in_order(_dot(a[:, start:start + CONTRACTION_BLOCK], b[start:start + CONTRACTION_BLOCK], ((1,), (0,)))
+                     for start in range(0, a.shape[1], CONTRACTION_BLOCK))
 
 
 def _blocked_over_rows(a, g):
